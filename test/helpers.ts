@@ -1,0 +1,77 @@
+/**
+ * Shared test helpers: where the real fixture is, and binutils as ground truth.
+ * Commands are spawned with argument arrays, never through a shell.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REPO = path.resolve(__dirname, '..');
+/** The real Linux 6.1 build (read-only). KBLOAT_FIXTURE overrides where it is. */
+export const FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(REPO, '../shared/fixtures/linux-6.1-tinyconfig-i386');
+export const HAVE_FIXTURE = existsSync(path.join(FIXTURE, 'vmlinux'));
+export const fixtureSkip = HAVE_FIXTURE ? false : `the Linux 6.1 fixture is not at ${FIXTURE} (set KBLOAT_FIXTURE)`;
+
+export function run(cmd: string, args: string[], cwd?: string): string {
+  return execFileSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+}
+
+export interface ReadelfSection {
+  name: string;
+  type: string;
+  addr: bigint;
+  size: number;
+  flags: string;
+}
+
+/** `readelf -SW`, parsed: the independent record of the section table. */
+export function readelfSections(file: string): ReadelfSection[] {
+  const out: ReadelfSection[] = [];
+  for (const line of run('readelf', ['-SW', file]).split('\n')) {
+    const m = /^\s*\[\s*(\d+)\]\s+(\S*)\s+(\S+)\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)\s+\d+\s+\d+\s+\d+$/.exec(line);
+    if (m && m[1] !== '0') out.push({ name: m[2], type: m[3], addr: BigInt('0x' + m[4]), size: parseInt(m[5], 16), flags: m[6] });
+  }
+  return out;
+}
+
+export interface NmSymbol {
+  addr: bigint;
+  size: number;
+  type: string;
+  name: string;
+}
+
+/** `nm -S` (symbols with a size only). */
+export function nmSized(file: string): NmSymbol[] {
+  const out: NmSymbol[] = [];
+  for (const line of run('nm', ['-S', file]).split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) (\S) (\S+)$/.exec(line);
+    if (m) out.push({ addr: BigInt('0x' + m[1]), size: parseInt(m[2], 16), type: m[3], name: m[4] });
+  }
+  return out;
+}
+
+/** `readelf -sW`: every symbol with its type and binding. */
+export function readelfSymbols(file: string): { num: number; value: bigint; size: number; type: string; bind: string; ndx: string; name: string }[] {
+  const out = [];
+  for (const line of run('readelf', ['-sW', file]).split('\n')) {
+    const m = /^\s*(\d+): ([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+(\S+)\s+(\S+)\s+\S+\s+(\S+)\s*(.*)$/.exec(line);
+    if (m) out.push({ num: Number(m[1]), value: BigInt('0x' + m[2]), size: Number(m[3]), type: m[4], bind: m[5], ndx: m[6], name: m[7] });
+  }
+  return out;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `kbloat-${prefix}-`));
+}
+
+/** Runs the bundled CLI (dist/cli.js, built by `npm run build`). */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist/cli.js'), ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('cache'), ...env },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
