@@ -171,6 +171,48 @@ function topLevelBuiltIns(buildDir: string): string[] {
   }
 }
 
+/**
+ * Members of the `lib.a` archives (`lib/lib.a`, `arch/<arch>/lib/lib.a`), which
+ * the linker searches rather than links whole: object -> archive.
+ */
+function libArchiveMembers(layout: BuildLayout): Map<string, string> {
+  const out = new Map<string, string>();
+  const candidates = ['lib/lib.a', ...safeReaddir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
+  for (const rel of candidates) {
+    const abs = path.join(layout.buildDir, rel);
+    try {
+      if (!statSync(abs).isFile()) continue;
+      for (const obj of listArchiveObjects(abs, layout.buildDir)) out.set(obj, rel);
+    } catch (e) {
+      if (!(e instanceof KbloatInputError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+  return out;
+}
+
+/**
+ * Without a linker map, a lib.a member counts as linked when vmlinux defines one
+ * of the global symbols the member defines (that is why the linker pulled it in).
+ */
+function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: string[]): void {
+  if (libMembers.size === 0) return;
+  const globals = new Set<string>();
+  for (const s of elf.symbols()) if (s.bind !== 0 && s.shndx !== 0 && s.name) globals.add(s.name);
+  for (const obj of libMembers.keys()) {
+    if (builtIn.has(obj)) continue;
+    const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
+    if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
+  }
+}
+
+function safeReaddir(p: string): string[] {
+  try {
+    return readdirSync(p);
+  } catch {
+    return [];
+  }
+}
+
 interface ModuleInfo {
   ko: string;
   name: string;
@@ -259,9 +301,10 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   // reads them while this thread reads vmlinux and the linker map.
   const archiveObjects = builtInObjects(layout, undefined);
   const modules = readModules(layout, warnings);
-  const sourceFacts = startSourceFacts({ layout, objects: [...new Set([...archiveObjects, ...modules.flatMap((m) => m.objects)])] });
+  const libMembers = libArchiveMembers(layout);
+  const sourceFacts = startSourceFacts({ layout, objects: [...new Set([...archiveObjects, ...modules.flatMap((m) => m.objects), ...libMembers.keys()])] });
   try {
-    return indexFromElfWith(layout, elf, progress, warnings, modules, sourceFacts.join);
+    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);
   } finally {
     sourceFacts.cancel();
   }
@@ -273,6 +316,7 @@ function indexFromElfWith(
   progress: (message: string) => void,
   warnings: string[],
   modules: ModuleInfo[],
+  libMembers: Map<string, string>,
   joinSourceFacts: () => SourceFacts,
 ): BuildIndex {
   checkIsKernel(elf);
@@ -289,6 +333,7 @@ function indexFromElfWith(
     }
   }
   const builtIn = builtInObjects(layout, map);
+  if (!map) addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings);
 
   progress('attributing sections');
   const resolver = new OwnerResolver(layout, builtIn, warnings);
@@ -334,6 +379,12 @@ function indexFromElfWith(
     }
   });
   for (const nb of notBuilt) files.push({ ...nb, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+  // lib-y objects are linked only when something references them.
+  for (const [obj, archive] of libMembers) {
+    if (owners.has(obj)) continue;
+    const d = describe(obj);
+    files.push({ ...d, reason: `compiled into ${archive} (lib-y), but nothing in vmlinux references it, so the linker left it out`, object: obj, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+  }
 
   const totals = computeTotals(att.sections);
   const build: BuildInfo = {

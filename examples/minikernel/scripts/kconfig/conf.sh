@@ -1,0 +1,151 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# A small stand-in for the kernel's scripts/kconfig/conf (a host C program).
+# It does not solve Kconfig dependencies: the defconfig of this tree already
+# lists every symbol, as a full .config does.  What it writes is what conf
+# writes, in the same formats:
+#
+#   conf.sh --defconfig=<file> Kconfig
+#       .config := <file>, with the architecture symbol (64BIT) set from
+#       ARCH32, as the kernel's Kconfig sets it from ARCH.
+#
+#   conf.sh --syncconfig Kconfig
+#       .config (created from the defconfig if missing, 64BIT adjusted),
+#       include/config/auto.conf          CONFIG_X=y / =m / ="str" / =123
+#       include/generated/autoconf.h      #define CONFIG_X 1 / CONFIG_X_MODULE 1
+#       include/config/auto.conf.cmd      what makes the build re-sync
+#       include/config/<SYMBOL>           touched when <SYMBOL> changed (fixdep
+#                                         makes objects depend on these files)
+#
+# Environment: srctree, SRCARCH, KCONFIG_CONFIG (.config), ARCH32,
+#              KERNELVERSION, KBUILD_DEFCONFIG.
+
+set -e
+
+# make -s: say nothing (errors still go to stderr)
+[ "$quiet" = silent_ ] && exec >/dev/null
+
+: "${srctree:=.}"
+: "${SRCARCH:=mini}"
+: "${KCONFIG_CONFIG:=.config}"
+: "${KBUILD_DEFCONFIG:=mini_defconfig}"
+
+mode=
+defconfig=
+case "$1" in
+--syncconfig) mode=sync ;;
+--defconfig=*) mode=defconfig; defconfig=${1#--defconfig=} ;;
+*) echo "usage: conf.sh --syncconfig|--defconfig=<file> Kconfig" >&2; exit 1 ;;
+esac
+
+case "$ARCH32" in
+1|y|yes) bits64='# CONFIG_64BIT is not set' ;;
+*) bits64='CONFIG_64BIT=y' ;;
+esac
+
+# Set the architecture symbol in a .config-style file (in place, only if it
+# changes, so that an unchanged .config keeps its time stamp).
+set_arch() {
+	${AWK:-awk} -v line="$bits64" '
+		/^CONFIG_64BIT=/ || /^# CONFIG_64BIT is not set$/ { if (!done) print line; done = 1; next }
+		{ print }
+		END { if (!done) print line }
+	' "$1" > "$1.tmp"
+	if cmp -s "$1" "$1.tmp"; then rm -f "$1.tmp"; else mv -f "$1.tmp" "$1"; fi
+}
+
+if [ "$mode" = defconfig ]; then
+	case "$defconfig" in
+	/*) src=$defconfig ;;
+	*) src=$srctree/$defconfig ;;
+	esac
+	echo "#"
+	echo "# configuration written to $KCONFIG_CONFIG"
+	echo "#"
+	[ -f "$KCONFIG_CONFIG" ] && cp -f "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.old"
+	cp -f "$src" "$KCONFIG_CONFIG"
+	chmod u+w "$KCONFIG_CONFIG"
+	set_arch "$KCONFIG_CONFIG"
+	exit 0
+fi
+
+# --syncconfig
+if [ ! -f "$KCONFIG_CONFIG" ]; then
+	echo "#"
+	echo "# using defaults found in arch/$SRCARCH/configs/$KBUILD_DEFCONFIG"
+	echo "#"
+	cp -f "$srctree/arch/$SRCARCH/configs/$KBUILD_DEFCONFIG" "$KCONFIG_CONFIG"
+	chmod u+w "$KCONFIG_CONFIG"
+fi
+set_arch "$KCONFIG_CONFIG"
+
+mkdir -p include/config include/generated
+
+header="Linux/$SRCARCH $KERNELVERSION Kernel Configuration"
+
+# include/generated/autoconf.h
+{
+	echo "/*"
+	echo " * Automatically generated file; DO NOT EDIT."
+	echo " * $header"
+	echo " */"
+	sed -n 's/^\(CONFIG_[A-Za-z0-9_]*\)=\(.*\)$/\1 \2/p' "$KCONFIG_CONFIG" |
+	while read -r sym val; do
+		case "$val" in
+		y) echo "#define $sym 1" ;;
+		m) echo "#define ${sym}_MODULE 1" ;;
+		*) echo "#define $sym $val" ;;
+		esac
+	done
+} > include/generated/autoconf.h.tmp
+if cmp -s include/generated/autoconf.h include/generated/autoconf.h.tmp; then
+	rm -f include/generated/autoconf.h.tmp
+else
+	mv -f include/generated/autoconf.h.tmp include/generated/autoconf.h
+fi
+
+# the new auto.conf
+{
+	echo "#"
+	echo "# Automatically generated file; DO NOT EDIT."
+	echo "# $header"
+	echo "#"
+	grep '^CONFIG_' "$KCONFIG_CONFIG" || :
+} > include/config/auto.conf.tmp
+
+# include/config/<SYMBOL>: touch the file of every symbol whose value changed
+touch include/config/auto.conf
+for sym in $(${AWK:-awk} -F= '
+	FNR == NR { if ($1 ~ /^CONFIG_/) old[$1] = $0; next }
+	$1 ~ /^CONFIG_/ { new[$1] = $0 }
+	END {
+		for (s in new) if (!(s in old) || old[s] != new[s]) print substr(s, 8)
+		for (s in old) if (!(s in new)) print substr(s, 8)
+	}' include/config/auto.conf include/config/auto.conf.tmp); do
+	: > "include/config/$sym"
+done
+
+# include/config/auto.conf.cmd: the Kconfig files read, and the environment
+# variables Kconfig used (here ARCH32), so that make re-runs syncconfig when
+# one of them changes.
+kconfig_files() {
+	echo "$1"
+	sed -n 's/^[[:space:]]*source[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' "$srctree/$1" |
+	sed "s|\$(SRCARCH)|$SRCARCH|g" |
+	while read -r f; do kconfig_files "$f"; done
+}
+{
+	echo "deps_config := \\"
+	kconfig_files Kconfig | sed 's/^/	/; s/$/ \\/'
+	echo
+	echo "include/config/auto.conf: \$(deps_config)"
+	echo
+	echo "ifneq \"\$(ARCH32)\" \"$ARCH32\""
+	echo "include/config/auto.conf: FORCE"
+	echo "endif"
+	echo
+	echo "\$(deps_config): ;"
+} > include/config/auto.conf.cmd
+
+mv -f include/config/auto.conf.tmp include/config/auto.conf
