@@ -175,16 +175,17 @@ function topLevelBuiltIns(buildDir: string): string[] {
  * Members of the `lib.a` archives (`lib/lib.a`, `arch/<arch>/lib/lib.a`), which
  * the linker searches rather than links whole: object -> archive.
  */
-function libArchiveMembers(layout: BuildLayout): Map<string, string> {
+function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<string, string> {
   const out = new Map<string, string>();
   const candidates = ['lib/lib.a', ...safeReaddir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
   for (const rel of candidates) {
     const abs = path.join(layout.buildDir, rel);
+    if (!isFile(abs)) continue;
     try {
-      if (!statSync(abs).isFile()) continue;
       for (const obj of listArchiveObjects(abs, layout.buildDir)) out.set(obj, rel);
     } catch (e) {
-      if (!(e instanceof KbloatInputError) && (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      if (!(e instanceof KbloatInputError)) throw e;
+      warnings.push(`${e.message}; its members are not listed`);
     }
   }
   return out;
@@ -202,6 +203,14 @@ function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map
     if (builtIn.has(obj)) continue;
     const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
     if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -301,7 +310,7 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   // reads them while this thread reads vmlinux and the linker map.
   const archiveObjects = builtInObjects(layout, undefined);
   const modules = readModules(layout, warnings);
-  const libMembers = libArchiveMembers(layout);
+  const libMembers = libArchiveMembers(layout, warnings);
   const sourceFacts = startSourceFacts({ layout, objects: [...new Set([...archiveObjects, ...modules.flatMap((m) => m.objects), ...libMembers.keys()])] });
   try {
     return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);

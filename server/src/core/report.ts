@@ -103,12 +103,14 @@ export function reportTable(index: BuildIndex, by: ReportGrouping, top: number):
   out.push(`build:  ${b.dir}${b.sourceDir !== b.dir ? ` (sources in ${b.sourceDir})` : ''} · attribution from ${b.attribution}${b.estimated ? ' (sizes are ESTIMATES)' : ''}`);
   out.push('');
   const classes = SECTION_CLASSES.filter((c) => rows.some((r) => r.bytes[c]));
-  const header = [by === 'function' ? 'function' : by, 'total', 'resident', ...classes];
+  // The last column says why a file is built in, or where a symbol lives.
+  const noteHeader = by === 'file' ? 'why built in' : by === 'function' ? 'file' : '';
+  const header = [by === 'function' ? 'function or variable' : by, 'total', 'resident', ...classes, noteHeader];
   const table: string[][] = [header];
   for (const r of shown) {
-    table.push([r.label + (by === 'function' && r.note ? `  ${r.note}` : ''), humanSize(sumBytes(r.bytes)), humanSize(residentBytes(r.bytes)), ...classes.map((c) => (r.bytes[c] ? humanSize(r.bytes[c]!) : '-'))]);
+    table.push([r.label, humanSize(sumBytes(r.bytes)), humanSize(residentBytes(r.bytes)), ...classes.map((c) => (r.bytes[c] ? humanSize(r.bytes[c]!) : '-')), r.note ?? '']);
   }
-  if (rows.length > shown.length) table.push([`… ${rows.length - shown.length} more`, '', '', ...classes.map(() => '')]);
+  if (rows.length > shown.length) table.push([`… ${rows.length - shown.length} more`, '', '', ...classes.map(() => ''), '']);
   out.push(...alignTable(table));
   out.push('');
   const t = index.totals;
@@ -126,5 +128,6 @@ export function reportTable(index: BuildIndex, by: ReportGrouping, top: number):
 
 function alignTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
+  const last = rows[0].length - 1;
+  return rows.map((r) => r.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
 }
