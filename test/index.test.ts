@@ -152,3 +152,26 @@ if (variant === 'objects') {
 }
 });
 }
+
+describe('fixture with System.map and no vmlinux', { skip: fixtureSkip }, () => {
+  test('sizes are estimates from address gaps, clearly marked', () => {
+    const dir = tempDir('sysmap');
+    for (const e of readdirSync(FIXTURE)) if (e !== 'vmlinux' && e !== 'vmlinux.map') symlinkSync(path.join(FIXTURE, e), path.join(dir, e));
+    const index = buildIndex(dir);
+    assert.equal(index.build.attribution, 'system-map');
+    assert.equal(index.build.estimated, true);
+    assert.match(index.warnings.join('\n'), /estimates/);
+    // Ground truth: the boundary symbols as the System.map text gives them, and readelf's section sizes.
+    const addr = (n: string) => BigInt('0x' + new RegExp(`^([0-9a-f]+) \\S ${n}$`, 'm').exec(readFileSync(path.join(FIXTURE, 'System.map'), 'utf8'))![1]);
+    assert.equal(index.totals.image, Number(addr('_end') - addr('_text')));
+    assert.equal(index.totals.init, Number(addr('__init_end') - addr('__init_begin')));
+    const classSum = Object.values(index.totals.sections).reduce((a, n) => a + (n ?? 0), 0);
+    assert.ok(classSum <= index.totals.image, `${classSum} <= ${index.totals.image}`);
+    // A file's text estimate is within 5% of its object's real .text (size -A).
+    for (const p of ['kernel/fork.c', 'lib/vsprintf.c', 'mm/page_alloc.c']) {
+      const real = Number(/^\.text\s+(\d+)/m.exec(run('size', ['-A', p.replace(/\.c$/, '.o')], FIXTURE))![1]);
+      const est = index.files.find((f) => f.path === p)!.bytes.text ?? 0;
+      assert.ok(Math.abs(est - real) <= real * 0.05, `${p}: estimate ${est}, real ${real}`);
+    }
+  });
+});

@@ -59,8 +59,12 @@ export function indexFromSystemMap(layout: BuildLayout, options: IndexOptions): 
   const perObject = new Map<string, { bytes: ClassBytes; syms: { name: string; size: number; section: string; kind: 'function' | 'variable' }[] }>();
   const byClass: ClassBytes = {};
   let attributed = 0;
+  let lastCounted: bigint | undefined;
   for (const s of sized) {
     if (s.address < start || s.address >= end || s.size === null || s.size <= 0) continue;
+    // Aliases share one address and one gap: count the bytes once.
+    if (s.address === lastCounted) continue;
+    lastCounted = s.address;
     const size = s.size;
     const inInit = initBegin !== undefined && initEnd !== undefined && s.address >= initBegin && s.address < initEnd;
     const cls = classOfType(s.type, inInit);
