@@ -94,14 +94,16 @@ export function listArchiveObjects(archivePath: string, baseDir: string, maxDept
       throw new KbloatInputError('io', (e as Error).message, abs);
     }
     const ar = parseArchive(buf, path.relative(baseDir, real) || real);
+    // Thin members are named relative to the archive's folder.
+    const relDir = path.relative(baseDir, path.dirname(real));
     for (const m of ar.members) {
       if (!ar.thin) {
         out.push(`${path.relative(baseDir, real)}(${m.name})`);
         continue;
       }
-      const memberAbs = path.resolve(path.dirname(real), m.name);
-      if (m.name.endsWith('.a')) walk(memberAbs, depth + 1);
-      else out.push(path.relative(baseDir, memberAbs));
+      if (m.name.endsWith('.a')) walk(path.resolve(path.dirname(real), m.name), depth + 1);
+      else if (path.isAbsolute(m.name)) out.push(path.relative(baseDir, m.name));
+      else out.push(path.posix.normalize(relDir ? `${relDir}/${m.name}` : m.name));
     }
   };
   walk(archivePath, 0);

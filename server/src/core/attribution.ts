@@ -108,6 +108,12 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
     o.bySection[sec.name] = (o.bySection[sec.name] ?? 0) + n;
   };
 
+  const objectPaths = new Map<string, string>();
+  const objectPath = (printed: string): string => {
+    let p = objectPaths.get(printed);
+    if (p === undefined) objectPaths.set(printed, (p = mapObjectPath(printed, buildDir)));
+    return p;
+  };
   let mapUsable = map !== undefined;
   let placed: Map<number, PlacedInput[]> | undefined;
   if (map) {
@@ -136,7 +142,7 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
     let inputs: PlacedInput[] | undefined;
     let how: SectionInfo['attribution'] = 'symbols';
     if (mapSec) {
-      inputs = mapSec.inputs.map((i) => ({ start: Number(i.addr - sec.addr), size: i.size, name: i.name, owner: mapObjectPath(i.object, buildDir) }));
+      inputs = mapSec.inputs.map((i) => ({ start: Number(i.addr - sec.addr), size: i.size, name: i.name, owner: objectPath(i.object) }));
       how = 'linker-map';
     } else {
       placed ??= placeObjectSections(elf, allocSections, sources.objects());
@@ -194,7 +200,8 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
     const p: PlacedSymbol = { sym, section: sec, offset, kind };
     const intervals = intervalsBySection.get(sec.index);
     if (intervals) p.owner = findOwner(intervals, offset);
-    if (p.owner === undefined) {
+    // Zero-size symbols own no bytes; asking the fallback about them would read objects for nothing.
+    if (p.owner === undefined && sym.size > 0) {
       const g = sym.bind === 0 ? groupOf.get(sym.index) : undefined;
       p.owner = resolveOwner(sym, g?.fileSym, g?.locals ?? []);
     }

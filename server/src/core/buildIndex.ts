@@ -4,20 +4,19 @@
  * class; every function and variable with its size. This is the model the CLI
  * reports and the language server shows. It is plain JSON so that it can be cached.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { listArchiveObjects } from './archive';
-import { attribute, mapObjectPath, PlacedSymbol, SectionInfo } from './attribution';
+import { attribute, PlacedSymbol, SectionInfo } from './attribution';
 import { ElfFile, ElfSymbol } from './elf';
 import { KbloatInputError } from './errors';
 import { LinkerMap, parseLinkerMap } from './linkerMap';
 import { BuildLayout, locateBuild } from './locate';
-import { parseModFile, parseModulesOrder } from './modules';
 import { objectSource, tryReadObjectContents, ObjectContents } from './objects';
 import { isGeneratedObject, SourceFacts, startSourceFacts } from './sourceFacts';
 import { ClassBytes, SECTION_CLASSES, SectionClass, addBytes } from './sections';
 import { functionBaseName } from './symbolNames';
 import { indexFromSystemMap } from './systemMapIndex';
+import { builtInObjects, libArchiveMembers, ModuleInfo, readModules } from './buildObjects';
 import { checkSystemMapMatches, parseSystemMap } from './systemMap';
 
 export const INDEX_FORMAT = 1;
@@ -124,73 +123,6 @@ function readText(file: string | undefined): string | undefined {
 }
 
 
-/** Objects linked into vmlinux according to the archives (vmlinux.a, or built-in.a before 6.1). */
-export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined): Set<string> {
-  const objs = new Set<string>();
-  if (layout.vmlinuxArchive) {
-    for (const o of listArchiveObjects(layout.vmlinuxArchive, layout.buildDir)) objs.add(o);
-  } else {
-    // 4.13 - 6.0: one thin built-in.a per top-level directory, nesting its subdirectories.
-    for (const top of topLevelBuiltIns(layout.buildDir)) {
-      for (const o of listArchiveObjects(top, layout.buildDir)) objs.add(o);
-    }
-  }
-  if (map) {
-    for (const sec of map.sections.values()) for (const i of sec.inputs) objs.add(mapObjectPath(i.object, layout.buildDir));
-  }
-  return objs;
-}
-
-function topLevelBuiltIns(buildDir: string): string[] {
-  const out: string[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(buildDir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const dirs = e === 'arch' ? safeList(path.join(buildDir, 'arch')).map((a) => path.join('arch', a)) : [e];
-    for (const d of dirs) {
-      const f = path.join(buildDir, d, 'built-in.a');
-      try {
-        if (statSync(f).isFile()) out.push(f);
-      } catch {
-        // Not a built directory.
-      }
-    }
-  }
-  return out;
-
-  function safeList(p: string): string[] {
-    try {
-      return readdirSync(p);
-    } catch {
-      return [];
-    }
-  }
-}
-
-/**
- * Members of the `lib.a` archives (`lib/lib.a`, `arch/<arch>/lib/lib.a`), which
- * the linker searches rather than links whole: object -> archive.
- */
-function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const candidates = ['lib/lib.a', ...safeReaddir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
-  for (const rel of candidates) {
-    const abs = path.join(layout.buildDir, rel);
-    if (!isFile(abs)) continue;
-    try {
-      for (const obj of listArchiveObjects(abs, layout.buildDir)) out.set(obj, rel);
-    } catch (e) {
-      if (!(e instanceof KbloatInputError)) throw e;
-      warnings.push(`${e.message}; its members are not listed`);
-    }
-  }
-  return out;
-}
-
 /**
  * Without a linker map, a lib.a member counts as linked when vmlinux defines one
  * of the global symbols the member defines (that is why the linker pulled it in).
@@ -204,47 +136,6 @@ function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map
     const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
     if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
   }
-}
-
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function safeReaddir(p: string): string[] {
-  try {
-    return readdirSync(p);
-  } catch {
-    return [];
-  }
-}
-
-interface ModuleInfo {
-  ko: string;
-  name: string;
-  objects: string[];
-}
-
-export function readModules(layout: BuildLayout, warnings: string[]): ModuleInfo[] {
-  const text = readText(layout.modulesOrder);
-  if (text === undefined) return [];
-  const out: ModuleInfo[] = [];
-  for (const ko of parseModulesOrder(text)) {
-    const modFile = path.join(layout.buildDir, ko.replace(/\.ko$/, '.mod'));
-    const modText = readText(modFile);
-    const name = path.basename(ko, '.ko');
-    if (modText === undefined) {
-      // Older kernels have no .mod per module in this form; a single-object module is its own object.
-      const single = ko.replace(/\.ko$/, '.o');
-      out.push({ ko, name, objects: [single] });
-      continue;
-    }
-    out.push({ ko, name, objects: parseModFile(modText) });
-  }
-  return out;
 }
 
 /** Refuses ELF files that are not a linked kernel image, with a reason the user can act on. */
@@ -308,11 +199,10 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   const progress = options.onProgress ?? (() => {});
   // Sources, reasons and not-built files come from the tree's text files: a worker
   // reads them while this thread reads vmlinux and the linker map.
-  const archiveObjects = builtInObjects(layout, undefined);
-  const modules = readModules(layout, warnings);
-  const libMembers = libArchiveMembers(layout, warnings);
-  const sourceFacts = startSourceFacts({ layout, objects: [...new Set([...archiveObjects, ...modules.flatMap((m) => m.objects), ...libMembers.keys()])] });
+  const sourceFacts = startSourceFacts({ layout });
   try {
+    const modules = readModules(layout, warnings);
+    const libMembers = libArchiveMembers(layout, warnings);
     return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);
   } finally {
     sourceFacts.cancel();
@@ -439,12 +329,7 @@ function groupSymbols(symbols: PlacedSymbol[]): Map<string, PlacedSymbol[]> {
 export function foldSymbols(syms: (SymbolPart & { kind: 'function' | 'variable' })[]): { functions: FunctionEntry[]; variables: FunctionEntry[] } {
   const functions = new Map<string, FunctionEntry>();
   const variables: FunctionEntry[] = [];
-  const seen = new Set<string>();
   for (const s of syms) {
-    // One symbol can appear twice (an alias at the same address is a separate name, so it stays).
-    const key = `${s.kind}\0${s.name}\0${s.section}\0${s.size}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
     if (s.kind === 'variable') {
       variables.push({ name: s.name, size: s.size, section: s.section });
       continue;

@@ -251,6 +251,9 @@ export class ElfFile {
     const r = new FieldReader(data, littleEndian);
     const count = Math.floor(data.length / step);
     const out: ElfSymbol[] = new Array(count);
+    // Decoding the string table once and slicing it is much cheaper than one
+    // Buffer decode per symbol (200,000 of them in a distro vmlinux).
+    const strings = strtab.toString('latin1');
     const names = new Map<number, string>();
     for (let i = 0; i < count; i++) {
       const b = i * step;
@@ -263,7 +266,10 @@ export class ElfFile {
       if (shndx === SHN_XINDEX && xindex) shndx = xindex.u32(i * 4);
       let name = names.get(nameOff);
       if (name === undefined) {
-        name = cString(strtab, nameOff, () => this.fail(`symbol ${i} name offset ${nameOff} is outside .strtab`));
+        if (nameOff >= strings.length && nameOff !== 0) this.fail(`symbol ${i} name offset ${nameOff} is outside .strtab`);
+        let end = strings.indexOf('\0', nameOff);
+        if (end < 0) end = strings.length;
+        name = strings.slice(nameOff, end);
         names.set(nameOff, name);
       }
       out[i] = { name, value, size, type: info & 0xf, bind: info >> 4, shndx, index: i };

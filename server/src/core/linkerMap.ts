@@ -37,6 +37,7 @@ export interface LinkerMap {
 
 const HEX = /^0x[0-9a-fA-F]+$/;
 const MAX_LINE = 1 << 16;
+const DATA_LINE = / (BYTE|SHORT|LONG|QUAD|SQUAD) /;
 
 export function parseLinkerMap(text: string, file: string): LinkerMap {
   const fail = (msg: string, lineNo: number): never => {
@@ -70,6 +71,9 @@ export function parseLinkerMap(text: string, file: string): LinkerMap {
     const line = lines[i];
     if (line.length > MAX_LINE) fail('line is impossibly long', i + 1);
     if (line.length === 0) continue;
+    // Most lines are symbol and assignment lines (indented by many spaces): skip
+    // them cheaply unless an input section's numbers or linker-script data are due.
+    if (pendingInput === undefined && pendingOutput === undefined && line.charCodeAt(0) === 32 && line.charCodeAt(1) === 32 && !DATA_LINE.test(line)) continue;
     if (line.startsWith('LOAD ') || line.startsWith('OUTPUT(') || line.startsWith('START GROUP') || line.startsWith('END GROUP')) continue;
     if (line[0] !== ' ') {
       // An output section header: `.text  0xc1000000  0x13b768 load address 0x...`.

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { BuildIndex, FileEntry, IndexOptions } from './buildIndex';
-import { builtInObjects, computeTotals, foldSymbols, INDEX_FORMAT, readModules } from './buildIndex';
+import { computeTotals, foldSymbols, INDEX_FORMAT } from './buildIndex';
+import { builtInObjects, readModules } from './buildObjects';
 import { KbloatInputError } from './errors';
 import { BuildLayout } from './locate';
 import { objectSource, tryReadObjectContents } from './objects';

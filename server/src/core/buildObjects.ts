@@ -1,0 +1,131 @@
+/**
+ * Which objects a kernel build put where: the archives linked into vmlinux
+ * (`vmlinux.a` from 6.1, the per-directory `built-in.a` before), the `lib.a`
+ * archives the linker only searches, and the objects of each module.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { listArchiveObjects } from './archive';
+import { mapObjectPath } from './attribution';
+import { KbloatInputError } from './errors';
+import type { LinkerMap } from './linkerMap';
+import type { BuildLayout } from './locate';
+import { parseModFile, parseModulesOrder } from './modules';
+
+function readText(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Objects linked into vmlinux according to the archives (vmlinux.a, or built-in.a before 6.1). */
+export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined): Set<string> {
+  const objs = new Set<string>();
+  if (layout.vmlinuxArchive) {
+    for (const o of listArchiveObjects(layout.vmlinuxArchive, layout.buildDir)) objs.add(o);
+  } else {
+    // 4.13 - 6.0: one thin built-in.a per top-level directory, nesting its subdirectories.
+    for (const top of topLevelBuiltIns(layout.buildDir)) {
+      for (const o of listArchiveObjects(top, layout.buildDir)) objs.add(o);
+    }
+  }
+  if (map) {
+    for (const sec of map.sections.values()) for (const i of sec.inputs) objs.add(mapObjectPath(i.object, layout.buildDir));
+  }
+  return objs;
+}
+
+function topLevelBuiltIns(buildDir: string): string[] {
+  const out: string[] = [];
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(buildDir);
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const dirs = e === 'arch' ? safeList(path.join(buildDir, 'arch')).map((a) => path.join('arch', a)) : [e];
+    for (const d of dirs) {
+      const f = path.join(buildDir, d, 'built-in.a');
+      try {
+        if (statSync(f).isFile()) out.push(f);
+      } catch {
+        // Not a built directory.
+      }
+    }
+  }
+  return out;
+
+  function safeList(p: string): string[] {
+    try {
+      return readdirSync(p);
+    } catch {
+      return [];
+    }
+  }
+}
+
+/**
+ * Members of the `lib.a` archives (`lib/lib.a`, `arch/<arch>/lib/lib.a`), which
+ * the linker searches rather than links whole: object -> archive.
+ */
+export function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const candidates = ['lib/lib.a', ...safeReaddir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
+  for (const rel of candidates) {
+    const abs = path.join(layout.buildDir, rel);
+    if (!isFile(abs)) continue;
+    try {
+      for (const obj of listArchiveObjects(abs, layout.buildDir)) out.set(obj, rel);
+    } catch (e) {
+      if (!(e instanceof KbloatInputError)) throw e;
+      warnings.push(`${e.message}; its members are not listed`);
+    }
+  }
+  return out;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function safeReaddir(p: string): string[] {
+  try {
+    return readdirSync(p);
+  } catch {
+    return [];
+  }
+}
+
+export interface ModuleInfo {
+  ko: string;
+  name: string;
+  objects: string[];
+}
+
+export function readModules(layout: BuildLayout, warnings: string[]): ModuleInfo[] {
+  const text = readText(layout.modulesOrder);
+  if (text === undefined) return [];
+  const out: ModuleInfo[] = [];
+  for (const ko of parseModulesOrder(text)) {
+    const modFile = path.join(layout.buildDir, ko.replace(/\.ko$/, '.mod'));
+    const modText = readText(modFile);
+    const name = path.basename(ko, '.ko');
+    if (modText === undefined) {
+      // Older kernels have no .mod per module in this form; a single-object module is its own object.
+      const single = ko.replace(/\.ko$/, '.o');
+      out.push({ ko, name, objects: [single] });
+      continue;
+    }
+    out.push({ ko, name, objects: parseModFile(modText) });
+  }
+  return out;
+}
+
