@@ -133,6 +133,15 @@ test('reasons name the Makefile line and the Kconfig symbol', () => {
   for (const f of index.files.filter((x) => x.status === 'not-built')) assert.ok(f.reason, `${f.path} has a reason`);
 });
 
+test('every tristate module built in (modules.builtin) is found on its files', () => {
+  const expected = readFileSync(path.join(FIXTURE, 'modules.builtin'), 'utf8').trim().split('\n').map((l) => path.basename(l));
+  assert.ok(expected.length > 10);
+  const found = new Set(index.files.filter((f) => f.status === 'built-in' && f.builtinModule).map((f) => f.builtinModule));
+  assert.deepEqual([...found].sort(), [...new Set(expected)].sort());
+  assert.equal(index.files.find((f) => f.path === 'drivers/tty/serial/8250/8250_core.c')?.builtinModule, '8250.ko');
+  assert.equal(index.files.find((f) => f.path === 'kernel/fork.c')?.builtinModule, undefined);
+});
+
 test('build facts: arch, class, build-id, version', () => {
   assert.equal(index.build.arch, 'i386');
   assert.equal(index.build.elfClass, 32);

@@ -10,7 +10,7 @@ import { mapObjectPath } from './attribution';
 import { KbloatInputError } from './errors';
 import type { LinkerMap } from './linkerMap';
 import type { BuildLayout } from './locate';
-import { parseModFile, parseModulesOrder } from './modules';
+import { parseModFile, parseModulesBuiltin, parseModulesOrder } from './modules';
 
 function readText(file: string | undefined): string | undefined {
   if (!file) return undefined;
@@ -129,3 +129,9 @@ export function readModules(layout: BuildLayout, warnings: string[]): ModuleInfo
   return out;
 }
 
+
+/** modules.builtin: the tristate modules that were built in (=y), as build-relative `.ko` paths. */
+export function readBuiltinModules(layout: BuildLayout): Set<string> {
+  const text = readText(layout.modulesBuiltin);
+  return new Set(text === undefined ? [] : parseModulesBuiltin(text));
+}

@@ -40,6 +40,7 @@ export function reportJson(index: BuildIndex): unknown {
       ...(f.reason ? { reason: f.reason } : {}),
       ...(f.config ? { config: f.config } : {}),
       ...(f.generated ? { generated: true } : {}),
+      ...(f.builtinModule ? { builtinModule: f.builtinModule } : {}),
       bytes: f.bytes,
       sections: f.sections,
       functions: f.functions,

@@ -21,6 +21,8 @@ export interface ObjectFacts {
   source?: string;
   reason?: string;
   config?: { name: string; value: string }[];
+  /** The composite object this one is linked into (`drivers/tty/serial/8250/8250.o`), when there is one. */
+  composite?: string;
 }
 
 export interface NotBuiltFile {
@@ -79,11 +81,12 @@ export function computeSourceFacts(req: SourceFactsRequest): SourceFacts {
   // Reasons only need the cheap, local lookups: a tree-wide search for the rare
   // `foo-y += ../bar/baz.o` forms would parse every Makefile of the tree.
   const kbuild = new KbuildTree((rel) => readText(path.join(layout.sourceDir, rel)), { treeWideLookup: false });
-  const explain = (obj: string): Pick<ObjectFacts, 'reason' | 'config'> & { status?: string } => {
+  const explain = (obj: string): Pick<ObjectFacts, 'reason' | 'config' | 'composite'> & { status?: string } => {
     if (!config) return {};
     try {
       const r = kbuild.explainObject(obj, config);
-      return { reason: r.text, config: r.configSymbols.length ? r.configSymbols : undefined, status: r.status };
+      const composite = r.chain.find((l) => l.kind === 'composite')?.composite;
+      return { reason: r.text, config: r.configSymbols.length ? r.configSymbols : undefined, status: r.status, ...(composite ? { composite } : {}) };
     } catch (e) {
       if (e instanceof KbloatInputError) return { reason: `unknown (${e.message})` };
       throw e;
