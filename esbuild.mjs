@@ -1,6 +1,6 @@
 // Bundles the three entry points. Type checking is `tsc -b`'s job; esbuild only bundles.
 import { build } from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -11,16 +11,26 @@ const common = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // web-tree-sitter's ESM build locates itself through import.meta.url, which a
+  // CommonJS bundle does not have: bundle its CommonJS build instead.
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
 };
 
 await Promise.all([
   build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+  // The server indexes a build in this worker, so that it keeps answering meanwhile.
+  build({ ...common, entryPoints: ['server/src/indexWorker.ts'], outfile: 'dist/indexWorker.js' }),
   // Indexing reads the Kbuild tree in this worker while the main thread reads vmlinux.
   build({ ...common, entryPoints: ['server/src/core/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);
 chmodSync('dist/cli.js', 0o755);
+
+// The parser's two WASM files ship next to the server, which loads them by absolute path.
+mkdirSync('dist', { recursive: true });
+copyFileSync('node_modules/web-tree-sitter/tree-sitter.wasm', 'dist/tree-sitter.wasm');
+copyFileSync('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/tree-sitter-c.wasm');
 
 if (process.argv.includes('--bench')) {
   await build({ ...common, entryPoints: ['test/bench/load.ts'], outfile: 'test/bench/load.js' });

@@ -1,25 +1,21 @@
 /**
- * Extension entry point: it only starts the language server and disposes it.
+ * Extension entry point: it only wires. The language server does the measuring;
+ * the client shows its state, its tree and its commands.
  */
-import * as path from 'node:path';
 import type { ExtensionContext } from 'vscode';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
-
-let client: LanguageClient | undefined;
+import { startClient, stopClient } from './client';
+import { registerCommands } from './commands';
+import { registerBuildPicker } from './buildPicker';
+import { StatusBar } from './statusBar';
+import { SizeView } from './sizeView';
 
 export async function activate(context: ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc },
-  };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ scheme: 'file', language: 'c' }, { scheme: 'file', language: 'kconfig' }],
-  };
-  client = new LanguageClient('kbloat', 'Kernel Bloat Lens', serverOptions, clientOptions);
-  await client.start();
+  const client = await startClient(context);
+  const status = new StatusBar(client);
+  const view = new SizeView(client);
+  context.subscriptions.push(status, view, registerCommands(client, view), registerBuildPicker(client));
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
+  await stopClient();
 }

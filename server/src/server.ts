@@ -1,15 +1,104 @@
 /**
- * Language server entry point: it only wires the connection. The features
- * (CodeLens, hover, diagnostics) arrive with the language-server issue; for now
- * the server answers `initialize` and reports the build it found.
+ * Language server entry point: it only wires the connection to the features.
+ * The measurement core (core/) knows nothing of LSP; features/ translate it.
  */
-import { createConnection, ProposedFeatures, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { createConnection, ProposedFeatures, TextDocumentSyncKind, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { Builds, WorkspaceFolderInfo } from './builds';
+import { Documents } from './documents';
+import type { ServerContext } from './features/context';
+import * as codeLens from './features/codeLens';
+import * as hover from './features/hover';
+import * as sizeTree from './features/sizeTree';
+import { DocumentFunctions } from './functions';
+import { createCParser, defaultWasmLocations, WasmLocations } from './parsing/wasm';
+import { DocumentTrees } from './parsing/trees';
+import { BuildCandidatesNotification, StatusNotification } from './protocol';
+import { Settings } from './settings';
+import { URI } from './uri';
+
+/** What the client passes in initializationOptions. */
+interface InitOptions {
+  /** Absolute paths of the WASM files shipped in the extension. */
+  wasm?: WasmLocations;
+}
 
 const connection = createConnection(ProposedFeatures.all);
+const settings = new Settings(connection);
+const documents = new Documents();
+let folders: WorkspaceFolderInfo[] = [];
+let progress: WorkDoneProgressServerReporter | undefined;
 
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: 'kbloat' },
-}));
+const builds = new Builds(
+  settings,
+  {
+    status: (params) => {
+      void connection.sendNotification(StatusNotification.type, params);
+      if (params.state === 'indexing' || params.state === 'stale') {
+        if (!progress) {
+          void connection.window.createWorkDoneProgress().then((p) => {
+            progress = p;
+            p.begin('Kernel Bloat Lens', undefined, params.message);
+          }, () => undefined);
+        }
+      } else if (progress) {
+        progress.done();
+        progress = undefined;
+      }
+      if (params.state === 'error' && params.message) connection.console.error(params.message);
+    },
+    progress: (message) => progress?.report(message),
+    indexed: () => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined),
+    candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
+  },
+  { workerFile: path.join(__dirname, 'indexWorker.js') },
+);
+
+const ctx: ServerContext = { documents, builds, settings };
+
+connection.onInitialize(async (params) => {
+  folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
+    .map((f) => ({ uri: f.uri, path: URI.toFsPath(f.uri) ?? '' }))
+    .filter((f) => f.path);
+  settings.setSupported(!!params.capabilities.workspace?.configuration);
+  const init = (params.initializationOptions ?? {}) as InitOptions;
+  try {
+    const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
+    const parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
+    ctx.functions = new DocumentFunctions(new DocumentTrees(parser));
+  } catch (e) {
+    connection.console.error(`kbloat: the C parser did not load (${(e as Error).message}); only file-level sizes are shown`);
+  }
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeLensProvider: { resolveProvider: false },
+      hoverProvider: true,
+    },
+    serverInfo: { name: 'kbloat' },
+  };
+});
+
+connection.onInitialized(() => {
+  void builds.configure(folders);
+});
+
+connection.onDidChangeConfiguration(() => {
+  settings.clear();
+  void builds.configure(folders);
+});
+
+documents.listen(connection);
+documents.onChange((doc, changes) => ctx.functions?.edited(doc, changes));
+documents.onClose((uri) => ctx.functions?.closed(uri));
+codeLens.register(connection, ctx);
+hover.register(connection, ctx);
+sizeTree.register(connection, ctx);
+connection.onRequest('kbloat/reindex', () => builds.reindexAll());
+connection.onShutdown(() => {
+  builds.dispose();
+  ctx.functions?.dispose();
+});
 
 connection.listen();

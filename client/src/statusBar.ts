@@ -1,0 +1,41 @@
+/**
+ * The status-bar item: the kernel proper's resident size and the index state
+ * (indexing, ready, stale, error), coloured by theme; a click opens the Kernel
+ * Size view.
+ */
+import { Disposable, StatusBarAlignment, StatusBarItem, ThemeColor, window } from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import { CommandIds, StatusNotification, StatusParams } from '../../server/src/protocol';
+import { humanSize } from '../../server/src/format';
+
+export class StatusBar implements Disposable {
+  private readonly item: StatusBarItem;
+  private readonly subscription: Disposable;
+
+  constructor(client: LanguageClient) {
+    this.item = window.createStatusBarItem('kbloat.status', StatusBarAlignment.Left, 10);
+    this.item.name = 'Kernel Bloat Lens';
+    this.item.command = CommandIds.openSizeView;
+    this.subscription = client.onNotification(StatusNotification.type, (p) => this.show(p));
+  }
+
+  private show(p: StatusParams): void {
+    const size = p.resident !== undefined ? humanSize(p.resident) : '';
+    const texts: Record<StatusParams['state'], string> = {
+      'no-build': '$(circle-slash) kernel: no build',
+      indexing: '$(sync~spin) kernel: indexing',
+      ready: `$(package) kernel ${size}`,
+      stale: `$(history) kernel ${size} (stale)`,
+      error: '$(error) kernel: build unreadable',
+    };
+    this.item.text = texts[p.state];
+    this.item.tooltip = [p.buildDir && `Build: ${p.buildDir}`, p.image !== undefined && `Image ${humanSize(p.image)}, resident ${size}`, p.message].filter(Boolean).join('\n');
+    this.item.backgroundColor = p.state === 'error' ? new ThemeColor('statusBarItem.errorBackground') : p.state === 'stale' ? new ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.item.dispose();
+  }
+}

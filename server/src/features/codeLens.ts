@@ -1,0 +1,61 @@
+/**
+ * CodeLens above every function definition and on line 1 of the file: the bytes
+ * it adds to vmlinux (or to its module), from the build index. While the build
+ * is being (re)indexed, the last good lenses are answered, moved with the edits.
+ */
+import type { CodeLens, Connection } from 'vscode-languageserver/node';
+import { sourcePathOf } from '../builds';
+import { fileLens, functionLens } from '../lensModel';
+import { CommandIds } from '../protocol';
+import type { ServerContext } from './context';
+
+interface RememberedLens {
+  line: number;
+  title: string;
+  character: number;
+}
+
+export function register(connection: Connection, ctx: ServerContext): void {
+  connection.onCodeLens(async ({ textDocument }) => {
+    const doc = ctx.documents.get(textDocument.uri);
+    if (!doc) return [];
+    const settings = await ctx.settings.get(textDocument.uri);
+    if (!settings.codeLens.enabled) return [];
+    const svc = ctx.builds.forDocument(textDocument.uri);
+    const lookups = svc?.lookups;
+    const remembered = ctx.documents.lastLenses(textDocument.uri) as RememberedLens[] | undefined;
+    const sourcePath = svc ? sourcePathOf(svc, textDocument.uri) : undefined;
+    if (!lookups || !sourcePath || !ctx.functions) return toCodeLenses(textDocument.uri, remembered ?? []);
+    let functions = ctx.functions.peek(doc);
+    if (!functions && remembered) {
+      // While the user types, answer at once with the last lenses moved by the
+      // edits, parse after this turn, and ask the client to ask again.
+      const fns = ctx.functions;
+      setImmediate(() => {
+        const current = ctx.documents.get(textDocument.uri);
+        if (!current) return;
+        fns.get(current);
+        void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      });
+      return toCodeLenses(textDocument.uri, remembered);
+    }
+    functions ??= ctx.functions.get(doc);
+    const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileLens(lookups, sourcePath).title }];
+    for (const fn of functions) {
+      const line = fn.nameRange.start.line;
+      lenses.push({ line, character: fn.nameRange.start.character, title: functionLens(lookups, sourcePath, { ...fn, line }).title });
+    }
+    ctx.documents.rememberLenses(textDocument.uri, lenses);
+    return toCodeLenses(textDocument.uri, lenses);
+  });
+}
+
+function toCodeLenses(uri: string, lenses: RememberedLens[]): CodeLens[] {
+  return lenses.map((l) => {
+    const position = { line: l.line, character: l.character };
+    return {
+      range: { start: position, end: position },
+      command: { title: l.title, command: CommandIds.showBreakdown, arguments: [uri, position] },
+    };
+  });
+}

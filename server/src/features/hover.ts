@@ -1,0 +1,26 @@
+/**
+ * Hover on a function's name: its bytes by section, its parts, its rank among
+ * vmlinux's functions and its share of the kernel proper. On line 1: the file's
+ * breakdown and its largest functions.
+ */
+import type { Connection } from 'vscode-languageserver/node';
+import { sourcePathOf } from '../builds';
+import { fileHover, functionHover } from '../lensModel';
+import type { ServerContext } from './context';
+
+export function register(connection: Connection, ctx: ServerContext): void {
+  connection.onHover(({ textDocument, position }) => {
+    const doc = ctx.documents.get(textDocument.uri);
+    const svc = ctx.builds.forDocument(textDocument.uri);
+    const lookups = svc?.lookups;
+    const sourcePath = svc ? sourcePathOf(svc, textDocument.uri) : undefined;
+    if (!doc || !lookups || !sourcePath) return null;
+    const fn = ctx.functions?.get(doc).find((f) => {
+      const { start, end } = f.nameRange;
+      return position.line === start.line && position.character >= start.character && position.character <= end.character;
+    });
+    if (fn) return { contents: { kind: 'markdown', value: functionHover(lookups, sourcePath, { ...fn, line: fn.nameRange.start.line }) }, range: fn.nameRange };
+    if (position.line === 0) return { contents: { kind: 'markdown', value: fileHover(lookups, sourcePath) } };
+    return null;
+  });
+}

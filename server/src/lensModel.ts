@@ -1,0 +1,207 @@
+/**
+ * What the editor says about a source file and its functions, from the build
+ * index: the CodeLens titles and the hover breakdowns. Pure functions of the
+ * index and the functions the parser found; no LSP types, so it is tested
+ * directly and shared by every feature that shows sizes.
+ */
+import * as path from 'node:path';
+import type { BuildIndex, FileEntry, FunctionEntry } from './core/buildIndex';
+import { classifySection, SectionClass, sumBytes, residentBytes } from './core/sections';
+import { exactBytes, humanSize, percent } from './format';
+
+/** A function definition as the parser saw it (the subset the lens needs). */
+export interface SourceFunction {
+  name: string;
+  /** Zero-based line of the function's name. */
+  line: number;
+  isInline: boolean;
+  isStatic: boolean;
+  annotations: string[];
+}
+
+/** Derived lookups over one index, built once when the index is loaded. */
+export class IndexLookups {
+  private readonly byPath = new Map<string, FileEntry[]>();
+  /** Sizes of every function linked into vmlinux, largest first (for ranks). */
+  private readonly builtInSizes: number[];
+  /** Function name → the built-in files that have a local copy of it (static inline emitted out of line). */
+  private readonly copies = new Map<string, { file: FileEntry; fn: FunctionEntry }[]>();
+  private readonly sectionClass = new Map<string, SectionClass>();
+
+  constructor(readonly index: BuildIndex) {
+    for (const f of index.files) {
+      const list = this.byPath.get(f.path);
+      if (list) list.push(f);
+      else this.byPath.set(f.path, [f]);
+    }
+    const sizes: number[] = [];
+    for (const f of index.files) {
+      if (f.status !== 'built-in') continue;
+      for (const fn of f.functions) {
+        sizes.push(fn.size);
+        let c = this.copies.get(fn.name);
+        if (!c) this.copies.set(fn.name, (c = []));
+        c.push({ file: f, fn });
+      }
+    }
+    this.builtInSizes = sizes.sort((a, b) => b - a);
+    for (const s of index.sections) this.sectionClass.set(s.name, s.cls);
+  }
+
+  /** The entry that best describes a source path: built in over module over not built. */
+  file(sourcePath: string): FileEntry | undefined {
+    const list = this.byPath.get(sourcePath);
+    if (!list) return undefined;
+    const rank = { 'built-in': 0, module: 1, 'not-built': 2 } as const;
+    return [...list].sort((a, b) => rank[a.status] - rank[b.status])[0];
+  }
+
+  classOf(file: FileEntry, section: string): SectionClass {
+    if (file.status === 'built-in') {
+      const c = this.sectionClass.get(section);
+      if (c) return c;
+    }
+    return classifySection({ name: section, executable: /^\.(text|init\.text|exit\.text)/.test(section), writable: false, nobits: /^\.bss/.test(section), inInitRegion: false });
+  }
+
+  /** 1-based rank of a function of this size among vmlinux's functions. */
+  rank(size: number): { rank: number; of: number } {
+    let lo = 0;
+    let hi = this.builtInSizes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.builtInSizes[mid] > size) lo = mid + 1;
+      else hi = mid;
+    }
+    return { rank: lo + 1, of: this.builtInSizes.length };
+  }
+
+  outOfLineCopies(name: string): { file: FileEntry; fn: FunctionEntry }[] {
+    return this.copies.get(name) ?? [];
+  }
+}
+
+const CLASS_WORDS: Record<SectionClass, string> = {
+  text: 'text',
+  rodata: 'read-only data',
+  data: 'data',
+  bss: 'bss',
+  init: 'init, freed after boot',
+  percpu: 'per-CPU data',
+  tables: 'tables',
+};
+
+export interface FunctionLens {
+  title: string;
+  /** The size shown, when there is one. */
+  bytes?: number;
+}
+
+function isHeader(p: string): boolean {
+  return p.endsWith('.h');
+}
+
+/** The first Kconfig symbol along the reason chain that is off, if any. */
+function offSymbol(file: FileEntry): string | undefined {
+  return file.config?.find((c) => c.value === 'n' || c.value === '')?.name;
+}
+
+export function notBuiltText(file: FileEntry): string {
+  const off = offSymbol(file);
+  return off ? `not built — ${off} is not set` : `not built — ${file.reason ?? 'no Makefile builds it'}`;
+}
+
+/** The lens title above one function. */
+export function functionLens(lookups: IndexLookups, sourcePath: string, fn: SourceFunction): FunctionLens {
+  const file = lookups.file(sourcePath);
+  if (!file) {
+    if (isHeader(sourcePath)) {
+      const copies = lookups.outOfLineCopies(fn.name);
+      if (copies.length > 1 || (copies.length === 1 && fn.isInline)) {
+        const total = copies.reduce((a, c) => a + c.fn.size, 0);
+        return { title: `out of line in ${copies.length} object${copies.length > 1 ? 's' : ''}, ${humanSize(total)}`, bytes: total };
+      }
+      return { title: fn.isInline ? 'inlined into callers' : 'no copy of its own in vmlinux' };
+    }
+    return { title: 'not built — no object for this file in the build' };
+  }
+  if (file.status === 'not-built') return { title: notBuiltText(file) };
+  const entry = file.functions.find((f) => f.name === fn.name);
+  if (!entry) {
+    // A __weak default that another file overrides: its body is linked but unnamed and unused.
+    if (fn.annotations.includes('__weak')) {
+      const strong = lookups.outOfLineCopies(fn.name).find((c) => c.file !== file);
+      if (strong) return { title: `weak — overridden by ${strong.file.path}` };
+    }
+    return { title: 'inlined into callers' };
+  }
+  const where = file.status === 'module' ? `in ${file.module}` : 'in vmlinux';
+  const parts = entry.parts && entry.parts.length > 1 ? ` (${entry.parts.length} parts)` : '';
+  const cls = lookups.classOf(file, entry.section);
+  const classNote = cls === 'text' ? '' : ` · ${CLASS_WORDS[cls]}`;
+  return { title: `${humanSize(entry.size)} ${where}${parts}${classNote}`, bytes: entry.size };
+}
+
+/** The lens on line 1: the file's total, its status and why. */
+export function fileLens(lookups: IndexLookups, sourcePath: string): FunctionLens {
+  const file = lookups.file(sourcePath);
+  const name = path.basename(sourcePath);
+  if (!file) {
+    if (isHeader(sourcePath)) return { title: `${name}: a header — its code is counted in the files that include it` };
+    return { title: `${name}: not built — no object for this file in the build` };
+  }
+  if (file.status === 'not-built') return { title: `${name}: ${notBuiltText(file)}` };
+  const total = sumBytes(file.bytes);
+  const why = file.reason ? `: ${file.reason}` : '';
+  if (file.status === 'module') return { title: `${name}: ${humanSize(total)} in ${file.module} · module${why}`, bytes: total };
+  const tristate = file.builtinModule ? ` (tristate, could be ${file.builtinModule})` : '';
+  const init = file.bytes.init ? ` · ${humanSize(file.bytes.init)} init` : '';
+  return { title: `${name}: ${humanSize(total)} in vmlinux${init} · built in${why}${tristate}`, bytes: total };
+}
+
+/** Markdown for hovering a function name. */
+export function functionHover(lookups: IndexLookups, sourcePath: string, fn: SourceFunction): string {
+  const file = lookups.file(sourcePath);
+  const lens = functionLens(lookups, sourcePath, fn);
+  const out = [`**${fn.name}** — ${lens.title}`];
+  const entry = file?.functions.find((f) => f.name === fn.name);
+  if (!file || !entry) {
+    if (isHeader(sourcePath)) {
+      const copies = lookups.outOfLineCopies(fn.name);
+      if (copies.length) {
+        out.push('', '| object | bytes |', '|---|---:|');
+        for (const c of copies.slice(0, 20)) out.push(`| ${c.file.path} | ${exactBytes(c.fn.size)} |`);
+      }
+    }
+    return out.join('\n');
+  }
+  const parts = entry.parts ?? [{ name: entry.name, size: entry.size, section: entry.section }];
+  out.push('', '| part | section | bytes |', '|---|---|---:|');
+  for (const p of parts) out.push(`| \`${p.name}\` | ${p.section} (${CLASS_WORDS[lookups.classOf(file, p.section)]}) | ${exactBytes(p.size)} |`);
+  if (parts.length > 1) out.push(`| total | | ${exactBytes(entry.size)} |`);
+  if (file.status === 'built-in') {
+    const { rank, of } = lookups.rank(entry.size);
+    const t = lookups.index.totals;
+    out.push('', `Rank #${rank.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} functions in vmlinux · ${percent(entry.size, t.resident)} of the kernel proper's resident ${humanSize(t.resident)}.`);
+  }
+  if (lookups.index.build.estimated) out.push('', '_Sizes are estimates: the build has no vmlinux, only System.map._');
+  return out.join('\n');
+}
+
+/** Markdown for the file: its bytes by class, status, reason and largest functions. */
+export function fileHover(lookups: IndexLookups, sourcePath: string): string {
+  const file = lookups.file(sourcePath);
+  const lens = fileLens(lookups, sourcePath);
+  const out = [`**${lens.title}**`];
+  if (!file || file.status === 'not-built') return out.join('\n');
+  out.push('', '| class | bytes |', '|---|---:|');
+  for (const [cls, n] of Object.entries(file.bytes)) if (n) out.push(`| ${CLASS_WORDS[cls as SectionClass]} | ${exactBytes(n)} |`);
+  out.push(`| total | ${exactBytes(sumBytes(file.bytes))} |`, `| resident after boot | ${exactBytes(residentBytes(file.bytes))} |`);
+  if (file.config?.length) out.push('', `Kconfig: ${file.config.map((c) => `\`${c.name}=${c.value || 'n'}\``).join(' → ')}`);
+  const largest = [...file.functions, ...file.variables].sort((a, b) => b.size - a.size).slice(0, 10);
+  if (largest.length) {
+    out.push('', '| largest | bytes |', '|---|---:|');
+    for (const f of largest) out.push(`| \`${f.name}\` | ${exactBytes(f.size)} |`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,68 @@
+/**
+ * Our custom LSP messages, declared once and imported by both the client and the
+ * server. Each says which way it travels. Command ids live here too.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+
+export type IndexState = 'no-build' | 'indexing' | 'ready' | 'stale' | 'error';
+
+export interface StatusParams {
+  state: IndexState;
+  buildDir?: string;
+  /** Resident bytes of the kernel proper (image minus init), when an index is loaded. */
+  resident?: number;
+  image?: number;
+  /** What is wrong and how to fix it (error), or what is happening (indexing, stale). */
+  message?: string;
+}
+
+/** server → client: the state of the build index changed. */
+export namespace StatusNotification {
+  export const method = 'kbloat/status';
+  export const type = new NotificationType<StatusParams>(method);
+}
+
+export interface BuildCandidatesParams {
+  /** Absolute paths of folders that hold a kernel build (vmlinux or System.map). */
+  candidates: string[];
+}
+
+/** server → client: several builds were found and kbloat.buildDirectory is unset; the client asks the user. */
+export namespace BuildCandidatesNotification {
+  export const method = 'kbloat/buildCandidates';
+  export const type = new NotificationType<BuildCandidatesParams>(method);
+}
+
+export interface SizeTreeParams {
+  /** A node id from an earlier answer; absent for the top level (directories). */
+  parent?: string;
+}
+
+export interface SizeTreeNode {
+  /** `dir:<path>`, `file:<object>` or `fn:<object>:<name>`. */
+  id: string;
+  label: string;
+  kind: 'dir' | 'file' | 'function' | 'variable';
+  /** Bytes in vmlinux (all classes) and resident bytes. */
+  bytes: number;
+  resident: number;
+  /** The source file to open, absolute, and the zero-based line when known. */
+  file?: string;
+  line?: number;
+  hasChildren: boolean;
+}
+
+/** client → server: children of a node of the Kernel Size tree view, largest first. */
+export namespace SizeTreeRequest {
+  export const method = 'kbloat/sizeTree';
+  export const type = new RequestType<SizeTreeParams, SizeTreeNode[], void>(method);
+}
+
+/** Command ids, used by lenses (server) and registered by the client. */
+export const CommandIds = {
+  /** Arguments: [uri: string, position: { line, character }]. Shows the hover breakdown there. */
+  showBreakdown: 'kbloat.showBreakdown',
+  pickBuild: 'kbloat.pickBuildDirectory',
+  reindex: 'kbloat.reindex',
+  openSizeView: 'kbloat.openSizeView',
+} as const;

@@ -1,0 +1,47 @@
+/**
+ * Settings, declared in package.json, typed once here, and read per resource
+ * (workspace/configuration with a scopeUri), cached per URI until they change.
+ */
+import type { Connection } from 'vscode-languageserver/node';
+
+export interface KbloatSettings {
+  /** Kernel build folder; relative paths are relative to the workspace folder. Empty: discover. */
+  buildDirectory: string;
+  codeLens: { enabled: boolean };
+}
+
+export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true } };
+
+export class Settings {
+  private readonly cache = new Map<string, Promise<KbloatSettings>>();
+  private supported = false;
+
+  constructor(private readonly connection: Connection) {}
+
+  /** Called with the client's capabilities: without workspace/configuration, defaults apply. */
+  setSupported(supported: boolean): void {
+    this.supported = supported;
+  }
+
+  get(scopeUri: string | undefined): Promise<KbloatSettings> {
+    const key = scopeUri ?? '';
+    let s = this.cache.get(key);
+    if (!s) {
+      s = this.supported
+        ? this.connection.workspace
+            .getConfiguration({ scopeUri, section: 'kbloat' })
+            .then((raw: Partial<KbloatSettings> | null) => ({
+              buildDirectory: typeof raw?.buildDirectory === 'string' ? raw.buildDirectory : DEFAULT_SETTINGS.buildDirectory,
+              codeLens: { enabled: raw?.codeLens?.enabled !== false },
+            }))
+            .catch(() => DEFAULT_SETTINGS)
+        : Promise.resolve(DEFAULT_SETTINGS);
+      this.cache.set(key, s);
+    }
+    return s;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Starts the real language server (dist/server.js, as the extension ships it)
+ * over stdio and talks LSP to it. Waits on events, never sleeps.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+import type { StatusParams } from '../server/src/protocol';
+import { REPO, tempDir } from './helpers';
+
+export interface TestServer {
+  connection: MessageConnection;
+  process: ChildProcess;
+  statuses: StatusParams[];
+  /** Resolves with the first status notification that satisfies `pred` (past or future). */
+  waitForStatus(pred: (s: StatusParams) => boolean, timeoutMs?: number): Promise<StatusParams>;
+  open(file: string, languageId?: string): Promise<{ uri: string; text: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(workspace: string, settings: Record<string, unknown> = {}): Promise<TestServer> {
+  const child = spawn(process.execPath, [path.join(REPO, 'dist/server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('lsp-cache') },
+  });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const statuses: StatusParams[] = [];
+  const waiters: { pred: (s: StatusParams) => boolean; resolve: (s: StatusParams) => void }[] = [];
+  connection.onNotification('kbloat/status', (s: StatusParams) => {
+    statuses.push(s);
+    for (const w of [...waiters]) if (w.pred(s)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(s));
+  });
+  connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => ({ buildDirectory: '', codeLens: { enabled: true }, ...settings })));
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.onRequest('workspace/codeLens/refresh', () => null);
+  connection.onNotification('$/progress', () => undefined);
+  connection.onNotification('window/logMessage', () => undefined);
+  connection.listen();
+  const rootUri = pathToFileURL(workspace).toString();
+  await connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri,
+    workspaceFolders: [{ uri: rootUri, name: 'kernel' }],
+    capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
+    initializationOptions: {},
+  });
+  await connection.sendNotification('initialized', {});
+  const { readFileSync } = await import('node:fs');
+  return {
+    connection,
+    process: child,
+    statuses,
+    waitForStatus(pred, timeoutMs = 60_000) {
+      const seen = statuses.find(pred);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching status within ${timeoutMs} ms; saw ${JSON.stringify(statuses)}`)), timeoutMs);
+        waiters.push({ pred, resolve: (s) => (clearTimeout(timer), resolve(s)) });
+      });
+    },
+    async open(file, languageId = 'c') {
+      const uri = pathToFileURL(file).toString();
+      const text = readFileSync(file, 'utf8');
+      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+      return { uri, text };
+    },
+    async stop() {
+      await connection.sendRequest('shutdown').catch(() => undefined);
+      await connection.sendNotification('exit').catch(() => undefined);
+      connection.dispose();
+      child.kill();
+    },
+  };
+}
