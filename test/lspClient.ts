@@ -16,6 +16,8 @@ export interface TestServer {
   /** Resolves with the first status notification that satisfies `pred` (past or future). */
   waitForStatus(pred: (s: StatusParams) => boolean, timeoutMs?: number): Promise<StatusParams>;
   open(file: string, languageId?: string): Promise<{ uri: string; text: string }>;
+  /** Resolves at the server's next workspace/codeLens/refresh request. */
+  nextRefresh(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,13 @@ export async function startServer(workspace: string, settings: Record<string, un
   });
   connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => ({ buildDirectory: '', codeLens: { enabled: true }, ...settings })));
   connection.onRequest('window/workDoneProgress/create', () => null);
-  connection.onRequest('workspace/codeLens/refresh', () => null);
+  let refreshWaiters: (() => void)[] = [];
+  connection.onRequest('workspace/codeLens/refresh', () => {
+    const ws = refreshWaiters;
+    refreshWaiters = [];
+    ws.forEach((w) => w());
+    return null;
+  });
   connection.onNotification('$/progress', () => undefined);
   connection.onNotification('window/logMessage', () => undefined);
   connection.listen();
@@ -58,6 +66,9 @@ export async function startServer(workspace: string, settings: Record<string, un
         const timer = setTimeout(() => reject(new Error(`no matching status within ${timeoutMs} ms; saw ${JSON.stringify(statuses)}`)), timeoutMs);
         waiters.push({ pred, resolve: (s) => (clearTimeout(timer), resolve(s)) });
       });
+    },
+    nextRefresh() {
+      return new Promise<void>((resolve) => refreshWaiters.push(resolve));
     },
     async open(file, languageId = 'c') {
       const uri = pathToFileURL(file).toString();

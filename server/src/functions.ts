@@ -8,8 +8,15 @@ import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node'
 import { CFunction, findFunctions } from './parsing/cFunctions';
 import { DocumentTrees } from './parsing/trees';
 
+type RangeChange = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
+
 export class DocumentFunctions {
   private readonly cache = new Map<string, { version: number; functions: CFunction[] }>();
+  /**
+   * Edits not yet fed to the parser, in order. Parsing waits until functions are
+   * asked for, so a didChange costs nothing and several edits parse as one.
+   */
+  private readonly pending = new Map<string, RangeChange[] | 'full'>();
 
   constructor(private readonly trees: DocumentTrees) {}
 
@@ -18,7 +25,9 @@ export class DocumentFunctions {
     const hit = this.cache.get(doc.uri);
     if (hit && hit.version === doc.version) return hit.functions;
     const text = doc.getText();
-    const tree = this.trees.tryGet(doc.uri, doc.version, text);
+    const pending = this.pending.get(doc.uri);
+    this.pending.delete(doc.uri);
+    const tree = pending && pending !== 'full' ? this.trees.applyEdits(doc.uri, doc.version, text, pending) : this.trees.tryGet(doc.uri, doc.version, text);
     const functions = tree ? findFunctions(tree, text) : [];
     this.cache.set(doc.uri, { version: doc.version, functions });
     return functions;
@@ -30,22 +39,28 @@ export class DocumentFunctions {
     return hit && hit.version === doc.version ? hit.functions : undefined;
   }
 
-  /** Feeds an edit to the parse tree cache so the next parse is incremental. */
+  /** Remembers an edit so that the next parse is incremental. */
   edited(doc: TextDocument, changes: TextDocumentContentChangeEvent[]): void {
-    if (changes.every((c) => 'range' in c && c.range)) {
-      this.trees.applyEdits(doc.uri, doc.version, doc.getText(), changes as { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string }[]);
-    } else {
-      this.trees.delete(doc.uri);
+    const list = this.pending.get(doc.uri);
+    if (list === 'full') return;
+    if (!changes.every((c) => 'range' in c && c.range)) {
+      this.pending.set(doc.uri, 'full');
+      return;
     }
+    const ranged = changes as RangeChange[];
+    if (list) list.push(...ranged);
+    else this.pending.set(doc.uri, [...ranged]);
   }
 
   closed(uri: string): void {
     this.cache.delete(uri);
+    this.pending.delete(uri);
     this.trees.delete(uri);
   }
 
   dispose(): void {
     this.cache.clear();
+    this.pending.clear();
     this.trees.dispose();
   }
 }

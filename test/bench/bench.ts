@@ -79,15 +79,23 @@ async function lspBench(): Promise<void> {
   const first: unknown[] = await server.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
   const firstLensMs = Number(process.hrtime.bigint() - t1) / 1e6;
   const times: number[] = [];
+  const fresh: number[] = [];
   for (let i = 0; i < 60; i++) {
+    // One edit, as a keystroke: the lens request right after it, then the fresh
+    // lenses the server announces with a refresh once it has re-parsed.
+    const refreshed = server.nextRefresh();
+    const t = process.hrtime.bigint();
     await server.connection.sendNotification('textDocument/didChange', {
       textDocument: { uri, version: i + 2 },
       contentChanges: [{ range: { start: { line: 40 + i, character: 0 }, end: { line: 40 + i, character: 0 } }, text: '/* edit */\n' }],
     });
-    const t = process.hrtime.bigint();
     await server.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    await refreshed;
+    await server.connection.sendRequest('textDocument/codeLens', { textDocument: { uri } });
+    fresh.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
+  fresh.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   // The fresh lenses that follow: an incremental re-parse and the function scan, in process.
   const { createCParser, defaultWasmLocations } = await import('../../server/src/parsing/wasm');
@@ -113,7 +121,8 @@ async function lspBench(): Promise<void> {
   console.log(`server: ready after ${indexMs.toFixed(0)} ms (indexing in its worker) · server RSS after indexing ${rss ? (Number(rss) / 1024).toFixed(0) : '?'} MiB`);
   console.log(`first lens: ${firstLensMs.toFixed(1)} ms after opening ${path.relative(build, big.file)} (${big.lines} lines, ${first.length} lenses) — target <= 300 ms`);
   console.log(`lens after an edit on that file: median ${times[times.length >> 1].toFixed(1)} ms, p95 ${times[Math.floor(times.length * 0.95)].toFixed(1)} ms — target p95 <= 30 ms (last lenses moved by the edit)`);
-  console.log(`fresh lenses after that edit (incremental re-parse + function scan): median ${reparse[reparse.length >> 1].toFixed(1)} ms, p95 ${reparse[Math.floor(reparse.length * 0.95)].toFixed(1)} ms`);
+  console.log(`fresh lenses after that edit (server re-parsed, refresh, new request): median ${fresh[fresh.length >> 1].toFixed(1)} ms, p95 ${fresh[Math.floor(fresh.length * 0.95)].toFixed(1)} ms`);
+  console.log(`of which incremental re-parse + function scan, in process: median ${reparse[reparse.length >> 1].toFixed(1)} ms, p95 ${reparse[Math.floor(reparse.length * 0.95)].toFixed(1)} ms`);
   await server.stop();
 }
 

@@ -15,7 +15,11 @@ interface RememberedLens {
   character: number;
 }
 
+/** Quiet time after an edit before the document is re-parsed for fresh lenses. */
+const REPARSE_DELAY_MS = 30;
+
 export function register(connection: Connection, ctx: ServerContext): void {
+  const reparseTimers = new Map<string, NodeJS.Timeout>();
   connection.onCodeLens(async ({ textDocument }) => {
     const doc = ctx.documents.get(textDocument.uri);
     if (!doc) return [];
@@ -29,14 +33,19 @@ export function register(connection: Connection, ctx: ServerContext): void {
     let functions = ctx.functions.peek(doc);
     if (!functions && remembered) {
       // While the user types, answer at once with the last lenses moved by the
-      // edits, parse after this turn, and ask the client to ask again.
+      // edits; re-parse once typing pauses, then ask the client to ask again.
       const fns = ctx.functions;
-      setImmediate(() => {
-        const current = ctx.documents.get(textDocument.uri);
-        if (!current) return;
-        fns.get(current);
-        void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-      });
+      clearTimeout(reparseTimers.get(textDocument.uri));
+      reparseTimers.set(
+        textDocument.uri,
+        setTimeout(() => {
+          reparseTimers.delete(textDocument.uri);
+          const current = ctx.documents.get(textDocument.uri);
+          if (!current) return;
+          fns.get(current);
+          void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+        }, REPARSE_DELAY_MS),
+      );
       return toCodeLenses(textDocument.uri, remembered);
     }
     functions ??= ctx.functions.get(doc);
