@@ -5,6 +5,8 @@
  * move with an edit without waiting for a re-index.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/core/symbolNames';
@@ -122,8 +124,57 @@ describe('language server on the mini tree (not-built files)', () => {
     assert.match(lenses[0].command.title, /^xattr\.c: not built — CONFIG_EXT2_FS_XATTR is not set/);
   });
 
+  test('make rewrites vmlinux: stale while it is half-written, never an error, then the new build', async () => {
+    const ready = server.statuses.filter((s) => s.state === 'ready');
+    const before = ready[ready.length - 1];
+    const seen = server.statuses.length;
+    // The moment make has written half of the new vmlinux.
+    const vmlinux = path.join(b.buildDir, 'vmlinux');
+    const full = readFileSync(vmlinux);
+    writeFileSync(vmlinux, full.subarray(0, full.length >> 1));
+    await server.waitForStatus((s) => server.statuses.indexOf(s) >= seen && s.state === 'stale' && /rewritten|retrying/.test(s.message ?? ''));
+    // Then the real rebuild finishes, with more code in the kernel proper.
+    appendFileSync(path.join(b.srcDir, 'kernel/fork.c'), '\nint kbloat_test_growth(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * x ^ (s >> 3); return s; }\n');
+    execFileSync('make', ['-s', '-C', b.srcDir], { stdio: 'ignore' });
+    const after = await server.waitForStatus((s) => server.statuses.indexOf(s) >= seen && s.state === 'ready');
+    assert.ok((after.image ?? 0) > (before.image ?? 0), `image grew: ${before.image} -> ${after.image}`);
+    assert.ok(!server.statuses.slice(seen).some((s) => s.state === 'error'), JSON.stringify(server.statuses.slice(seen)));
+    const { uri } = await server.open(path.join(b.srcDir, 'kernel/fork.c'));
+    const lenses = await lensesOf(server, uri);
+    const size = nmSized(path.join(b.buildDir, 'vmlinux')).find((s) => s.name === 'kbloat_test_growth')!.size;
+    assert.ok(lenses.some((l) => l.command.title === `${humanSize(size)} in vmlinux`), 'the new function has its lens');
+  });
+
   test('the status says ready with the resident size', () => {
     const ready = server.statuses.find((s) => s.state === 'ready')!;
     assert.ok((ready.resident ?? 0) > 0 && (ready.resident ?? 0) < (ready.image ?? 0));
+  });
+});
+
+describe('language server in a workspace with two O= builds', () => {
+  let b: MiniBuild;
+  let server: TestServer;
+  const settings: Record<string, unknown> = {};
+  after(async () => {
+    await server?.stop();
+    if (b) cleanupMiniBuild(b);
+  });
+
+  test('asks which build to measure, then measures the one picked', async () => {
+    b = buildMiniKernel({ outOfTree: true });
+    const workspace = path.dirname(b.srcDir);
+    const second = path.join(workspace, 'build32');
+    execFileSync('make', ['-s', '-C', b.srcDir, `O=${second}`, 'ARCH32=1'], { stdio: 'ignore' });
+    server = await startServer(workspace, settings);
+    const candidates = await server.waitForCandidates();
+    assert.deepEqual([...candidates].sort(), [b.buildDir, second].sort());
+    assert.ok(!server.statuses.some((s) => s.state === 'ready'), 'nothing is measured before the user picks');
+    settings.buildDirectory = 'build32';
+    await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+    const ready = await server.waitForStatus((s) => s.state === 'ready');
+    assert.equal(ready.buildDir, second);
+    const { uri } = await server.open(path.join(b.srcDir, 'kernel/fork.c'));
+    const lenses = await lensesOf(server, uri);
+    assert.match(lenses[0].command.title, /^fork\.c: .* in vmlinux/);
   });
 });

@@ -13,9 +13,13 @@ export interface TestServer {
   connection: MessageConnection;
   process: ChildProcess;
   statuses: StatusParams[];
+  /** Every kbloat/buildCandidates notification's candidates. */
+  candidates: string[][];
   /** Resolves with the first status notification that satisfies `pred` (past or future). */
   waitForStatus(pred: (s: StatusParams) => boolean, timeoutMs?: number): Promise<StatusParams>;
   open(file: string, languageId?: string): Promise<{ uri: string; text: string }>;
+  /** Resolves with the first kbloat/buildCandidates notification (past or future). */
+  waitForCandidates(): Promise<string[]>;
   /** Resolves at the server's next workspace/codeLens/refresh request. */
   nextRefresh(): Promise<void>;
   stop(): Promise<void>;
@@ -32,6 +36,14 @@ export async function startServer(workspace: string, settings: Record<string, un
   connection.onNotification('kbloat/status', (s: StatusParams) => {
     statuses.push(s);
     for (const w of [...waiters]) if (w.pred(s)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(s));
+  });
+  const candidates: string[][] = [];
+  let candidateWaiters: ((c: string[]) => void)[] = [];
+  connection.onNotification('kbloat/buildCandidates', (p: { candidates: string[] }) => {
+    candidates.push(p.candidates);
+    const ws = candidateWaiters;
+    candidateWaiters = [];
+    ws.forEach((w) => w(p.candidates));
   });
   connection.onRequest('workspace/configuration', (p: { items: { section?: string }[] }) => p.items.map(() => ({ buildDirectory: '', codeLens: { enabled: true }, ...settings })));
   connection.onRequest('window/workDoneProgress/create', () => null);
@@ -59,6 +71,7 @@ export async function startServer(workspace: string, settings: Record<string, un
     connection,
     process: child,
     statuses,
+    candidates,
     waitForStatus(pred, timeoutMs = 60_000) {
       const seen = statuses.find(pred);
       if (seen) return Promise.resolve(seen);
@@ -66,6 +79,10 @@ export async function startServer(workspace: string, settings: Record<string, un
         const timer = setTimeout(() => reject(new Error(`no matching status within ${timeoutMs} ms; saw ${JSON.stringify(statuses)}`)), timeoutMs);
         waiters.push({ pred, resolve: (s) => (clearTimeout(timer), resolve(s)) });
       });
+    },
+    waitForCandidates() {
+      if (candidates.length) return Promise.resolve(candidates[0]);
+      return new Promise<string[]>((resolve) => candidateWaiters.push(resolve));
     },
     nextRefresh() {
       return new Promise<void>((resolve) => refreshWaiters.push(resolve));
