@@ -204,4 +204,15 @@ describe('mini kernel, ELF32 and no linker map', () => {
       assert.equal(ours?.bytes.text ?? 0, f.bytes.text ?? 0, f.object);
     }
   });
+
+  test('4.13 - 6.0 layout: no vmlinux.a, objects found through the nested built-in.a archives', () => {
+    const b = builds[0];
+    const copy = tempDir('builtin-a');
+    for (const e of readdirSync(b.buildDir)) if (e !== 'vmlinux.a' && e !== 'vmlinux.map') symlinkSync(path.join(b.buildDir, e), path.join(copy, e));
+    const index = buildIndex(copy);
+    const byObject = new Map(index.files.map((f) => [f.object, f.status]));
+    // Ground truth: what the real vmlinux.a of the same build lists.
+    for (const obj of run('ar', ['t', 'vmlinux.a'], b.buildDir).trim().split('\n')) assert.equal(byObject.get(obj), 'built-in', obj);
+    assert.equal(index.build.attribution, 'objects');
+  });
 });

@@ -4,7 +4,8 @@
  * class; every function and variable with its size. This is the model the CLI
  * reports and the language server shows. It is plain JSON so that it can be cached.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readText } from './fsRead';
 import * as path from 'node:path';
 import { attribute, PlacedSymbol, SectionInfo } from './attribution';
 import { ElfFile, ElfSymbol } from './elf';
@@ -118,14 +119,6 @@ export function fileStamp(file: string): string {
   return `${st.size}:${st.mtimeMs}`;
 }
 
-function readText(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 
 /**

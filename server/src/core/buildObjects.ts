@@ -3,7 +3,7 @@
  * (`vmlinux.a` from 6.1, the per-directory `built-in.a` before), the `lib.a`
  * archives the linker only searches, and the objects of each module.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { isFile, listDir, readText } from './fsRead';
 import * as path from 'node:path';
 import { listArchiveObjects } from './archive';
 import { mapObjectPath } from './attribution';
@@ -12,14 +12,6 @@ import type { LinkerMap } from './linkerMap';
 import type { BuildLayout } from './locate';
 import { parseModFile, parseModulesBuiltin, parseModulesOrder } from './modules';
 
-function readText(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 /** Objects linked into vmlinux according to the archives (vmlinux.a, or built-in.a before 6.1). */
 export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined): Set<string> {
@@ -38,34 +30,17 @@ export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined):
   return objs;
 }
 
+/** The thin built-in.a of each top-level directory (and of each arch/<arch>/): 4.13 - 6.0. */
 function topLevelBuiltIns(buildDir: string): string[] {
   const out: string[] = [];
-  let entries: string[] = [];
-  try {
-    entries = readdirSync(buildDir);
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    const dirs = e === 'arch' ? safeList(path.join(buildDir, 'arch')).map((a) => path.join('arch', a)) : [e];
+  for (const e of listDir(buildDir)) {
+    const dirs = e === 'arch' ? listDir(path.join(buildDir, 'arch')).map((a) => path.join('arch', a)) : [e];
     for (const d of dirs) {
       const f = path.join(buildDir, d, 'built-in.a');
-      try {
-        if (statSync(f).isFile()) out.push(f);
-      } catch {
-        // Not a built directory.
-      }
+      if (isFile(f)) out.push(f);
     }
   }
   return out;
-
-  function safeList(p: string): string[] {
-    try {
-      return readdirSync(p);
-    } catch {
-      return [];
-    }
-  }
 }
 
 /**
@@ -74,7 +49,7 @@ function topLevelBuiltIns(buildDir: string): string[] {
  */
 export function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<string, string> {
   const out = new Map<string, string>();
-  const candidates = ['lib/lib.a', ...safeReaddir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
+  const candidates = ['lib/lib.a', ...listDir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
   for (const rel of candidates) {
     const abs = path.join(layout.buildDir, rel);
     if (!isFile(abs)) continue;
@@ -88,21 +63,7 @@ export function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<
   return out;
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
-function safeReaddir(p: string): string[] {
-  try {
-    return readdirSync(p);
-  } catch {
-    return [];
-  }
-}
 
 export interface ModuleInfo {
   ko: string;

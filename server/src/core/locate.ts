@@ -6,6 +6,7 @@
 import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { KbloatInputError } from './errors';
+import { isFile } from './fsRead';
 
 export interface BuildLayout {
   /** Absolute, real path of the build folder (where make wrote vmlinux). */
@@ -25,13 +26,6 @@ export interface BuildLayout {
   modulesBuiltin?: string;
 }
 
-function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export function locateBuild(dir: string): BuildLayout {
   let buildDir: string;

@@ -7,7 +7,8 @@
  * runs it in a worker thread while the main thread reads the ELF and the linker
  * map: on a full tree the Makefile evaluation is the slowest part of a cold index.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { listDir, readText } from './fsRead';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { KernelConfig, parseDotConfig } from './dotconfig';
@@ -55,14 +56,6 @@ export interface SourceFacts {
   notBuilt: NotBuiltFile[];
 }
 
-function readText(file: string | undefined): string | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 export function readConfig(layout: BuildLayout): KernelConfig | undefined {
   const text = readText(layout.config);
@@ -126,7 +119,7 @@ function notBuiltFiles(
     for (const l of kbuild.objectsNamed(rel, config)) {
       if (l.kind === 'subdir' || !l.target.endsWith('.o') || knownObjects.has(l.target)) continue;
       // One directory listing per folder instead of a stat per candidate.
-      present ??= listDir(path.join(layout.sourceDir, rel));
+      present ??= new Set(listDir(path.join(layout.sourceDir, rel)));
       const stem = l.target.replace(/\.o$/, '');
       const src = ['.c', '.S'].map((e) => stem + e).find((p) => present!.has(path.basename(p)) && path.dirname(p) === dir);
       if (!src || knownPaths.has(src)) continue;
@@ -140,13 +133,6 @@ function notBuiltFiles(
   return out;
 }
 
-function listDir(dir: string): Set<string> {
-  try {
-    return new Set(readdirSync(dir));
-  } catch {
-    return new Set();
-  }
-}
 
 /** What the worker sends back. */
 export type SourceFactsReply = { ok: SourceFacts } | { error: string; code?: string; file?: string };
