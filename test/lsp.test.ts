@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/core/symbolNames';
 import { humanSize } from '../server/src/core/report';
-import { FIXTURE, fixtureSkip, nmSized, readelfSymbols } from './helpers';
+import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, tempDir } from './helpers';
 import { startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
@@ -176,5 +176,26 @@ describe('language server in a workspace with two O= builds', () => {
     const { uri } = await server.open(path.join(b.srcDir, 'kernel/fork.c'));
     const lenses = await lensesOf(server, uri);
     assert.match(lenses[0].command.title, /^fork\.c: .* in vmlinux/);
+  });
+});
+
+describe('language server on a broken build', () => {
+  test('a vmlinux that stays truncated ends in an error status; the server keeps answering', async () => {
+    const dir = tempDir('broken');
+    writeFileSync(path.join(dir, 'vmlinux'), readFileSync(process.execPath).subarray(0, 4096));
+    writeFileSync(path.join(dir, 'hello.c'), 'int main(void) { return 0; }\n');
+    const server = await startServer(dir, {}, { indexing: { retries: 2, retryDelayMs: 50 } });
+    try {
+      const error = await server.waitForStatus((s) => s.state === 'error');
+      assert.match(error.message ?? '', /vmlinux: .*(outside the file|truncated|not an ELF|section)/);
+      assert.ok(server.statuses.some((s) => /retrying/.test(s.message ?? '')), 'it was retried first');
+      const { uri } = await server.open(path.join(dir, 'hello.c'));
+      assert.deepEqual(await lensesOf(server, uri), []);
+      const hover = await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 5 } });
+      assert.equal(hover, null);
+      assert.equal(server.process.exitCode, null, 'the server is still running');
+    } finally {
+      await server.stop();
+    }
   });
 });

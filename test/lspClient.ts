@@ -25,7 +25,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(workspace: string, settings: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startServer(workspace: string, settings: Record<string, unknown> = {}, initializationOptions: Record<string, unknown> = {}): Promise<TestServer> {
   const child = spawn(process.execPath, [path.join(REPO, 'dist/server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('lsp-cache') },
@@ -63,7 +63,7 @@ export async function startServer(workspace: string, settings: Record<string, un
     rootUri,
     workspaceFolders: [{ uri: rootUri, name: 'kernel' }],
     capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
-    initializationOptions: {},
+    initializationOptions,
   });
   await connection.sendNotification('initialized', {});
   const { readFileSync } = await import('node:fs');

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createConnection, ProposedFeatures, TextDocumentSyncKind, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { Builds, WorkspaceFolderInfo } from './builds';
 import { Documents } from './documents';
+import type { IndexServiceOptions } from './indexService';
 import type { ServerContext } from './features/context';
 import * as codeLens from './features/codeLens';
 import * as hover from './features/hover';
@@ -22,6 +23,8 @@ import { URI } from './uri';
 interface InitOptions {
   /** Absolute paths of the WASM files shipped in the extension. */
   wasm?: WasmLocations;
+  /** How a build that is being rewritten is waited for (tests shorten these). */
+  indexing?: { retries?: number; retryDelayMs?: number; debounceMs?: number };
 }
 
 const connection = createConnection(ProposedFeatures.all);
@@ -30,6 +33,7 @@ const documents = new Documents();
 let folders: WorkspaceFolderInfo[] = [];
 let progress: WorkDoneProgressServerReporter | undefined;
 
+const indexOptions: IndexServiceOptions = { workerFile: path.join(__dirname, 'indexWorker.js') };
 const builds = new Builds(
   settings,
   {
@@ -52,7 +56,7 @@ const builds = new Builds(
     indexed: () => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined),
     candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
   },
-  { workerFile: path.join(__dirname, 'indexWorker.js') },
+  indexOptions,
 );
 
 const ctx: ServerContext = { documents, builds, settings };
@@ -63,6 +67,7 @@ connection.onInitialize(async (params) => {
     .filter((f) => f.path);
   settings.setSupported(!!params.capabilities.workspace?.configuration);
   const init = (params.initializationOptions ?? {}) as InitOptions;
+  Object.assign(indexOptions, init.indexing ?? {});
   try {
     const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
     const parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
