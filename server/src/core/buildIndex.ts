@@ -14,7 +14,7 @@ import { LinkerMap, parseLinkerMap } from './linkerMap';
 import { BuildLayout, locateBuild } from './locate';
 import { objectSource, tryReadObjectContents, ObjectContents } from './objects';
 import { isGeneratedObject, SourceFacts, startSourceFacts } from './sourceFacts';
-import { ClassBytes, SECTION_CLASSES, SectionClass, addBytes } from './sections';
+import { ClassBytes, addBytes } from './sections';
 import { functionBaseName } from './symbolNames';
 import { indexFromSystemMap } from './systemMapIndex';
 import { builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from './buildObjects';
@@ -456,5 +456,3 @@ class OwnerResolver {
   }
 }
 
-export { SECTION_CLASSES };
-export type { SectionClass };
