@@ -32,6 +32,8 @@ export interface MiniBuildOptions {
   arch32?: boolean;
   /** More arguments for make, e.g. ['V=1'] or ['CONFIG_DEBUG_INFO=y']. */
   extraMakeArgs?: string[];
+  /** Edits the copied source tree before it is built (a second, changed build for diffs). */
+  prepare?: (srcDir: string) => void;
 }
 
 /** Variables from the caller's environment that would change what make does. */
@@ -80,6 +82,7 @@ export function buildMiniKernel(options: MiniBuildOptions = {}): MiniBuild {
     // A clean source tree whatever was built in examples/minikernel (Kbuild
     // refuses an O= build from a tree that has a .config).
     runMake(['-s', '-C', srcDir, 'mrproper']);
+    options.prepare?.(srcDir);
     const args = ['-s', jobs(), '-C', srcDir];
     if (options.outOfTree) args.push(`O=${buildDir}`);
     if (options.arch32) args.push('ARCH32=1');

@@ -2,8 +2,16 @@
  * The `kbloat` command line. It uses the measurement core directly (no LSP).
  * Bad input prints one line on stderr and exits with status 2, never a stack trace.
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import { BloatOMeterMode, bloatOMeterFiles, formatBloatOMeter } from './core/bloatOMeter';
+import { Budgets, checkBudgets, formatVerdicts, parsePercent, parseSize } from './core/budget';
 import { loadIndex } from './core/cache';
+import { DiffFilter, diffBuilds, readBuildConfig } from './core/diff';
+import { formatDiff } from './core/diffFormat';
 import { KbloatInputError } from './core/errors';
+import { isFile } from './core/fsRead';
+import { locateBuild } from './core/locate';
 import { ReportGrouping, reportJson, reportTable } from './core/report';
 
 const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
@@ -11,7 +19,18 @@ const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] 
 Maps every byte of vmlinux to the source file and function it came from.
 BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.`;
 
+const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
+       kbloat diff OLD NEW [--format bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
+       kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
+
+Maps every byte of vmlinux to the source file and function it came from.
+BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.
+OLD and NEW are build folders or vmlinux files. SIZE: 1.5M, 800K, 1G, 1.5MiB or bytes. PCT: 2, 2% or 0.5.`;
+
+/** A bad argument to report: the message and the usage, as report always printed. */
 class UsageError extends Error {}
+/** A bad argument to diff or check: one line on stderr. */
+class BadArgument extends Error {}
 
 interface ReportArgs {
   dir: string;
@@ -50,13 +69,110 @@ function parseReportArgs(argv: string[]): ReportArgs {
   return args;
 }
 
+/** Options of diff and check: `--name value` or `--name=value`, flags, and positional arguments. */
+function parseOptions(argv: string[], withValue: string[], flags: string[]): { values: Map<string, string>; flags: Set<string>; positional: string[] } {
+  const out = { values: new Map<string, string>(), flags: new Set<string>(), positional: [] as string[] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const name = a.split('=')[0];
+    if (withValue.includes(name)) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new BadArgument(`${name} needs a value`);
+      out.values.set(name, v);
+    } else if (flags.includes(a)) out.flags.add(a);
+    else if (a.startsWith('-') && a !== '-') throw new BadArgument(`unknown option ${a}`);
+    else out.positional.push(a);
+  }
+  return out;
+}
+
+function topOf(v: string | undefined): number {
+  if (v === undefined) return 25;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new BadArgument(`--top needs a positive number, not "${v}"`);
+  return Number(v);
+}
+
+/** The vmlinux that scripts/bloat-o-meter would be given: the file itself, or BUILD/vmlinux. */
+function vmlinuxOf(arg: string): string {
+  const layout = locateBuild(arg);
+  const given = statSync(arg).isFile();
+  const file = given ? layout.vmlinux : isFile(path.join(layout.buildDir, 'vmlinux')) ? path.join(layout.buildDir, 'vmlinux') : layout.vmlinux;
+  if (!file) throw new KbloatInputError('not-a-build', `no vmlinux in ${arg}; bloat-o-meter compares the symbols of two vmlinux files`);
+  return file;
+}
+
+function runDiff(argv: string[]): number {
+  const o = parseOptions(argv, ['--format', '--only', '--top'], ['--split', '--json', '--no-cache']);
+  if (o.positional.length !== 2) throw new BadArgument('diff needs two builds: kbloat diff OLD NEW');
+  const [oldArg, newArg] = o.positional;
+  const format = o.values.get('--format') ?? 'table';
+  if (format !== 'table' && format !== 'bloat-o-meter') throw new BadArgument(`--format must be bloat-o-meter or table, not "${format}"`);
+  const only = o.values.get('--only');
+  if (only !== undefined && only !== 'code' && only !== 'data') throw new BadArgument(`--only must be code or data, not "${only}"`);
+  const split = o.flags.has('--split');
+  // bloat-o-meter's -c, -d and -t exclude each other.
+  if (split && only) throw new BadArgument('--split and --only cannot be combined');
+  const top = topOf(o.values.get('--top'));
+  const json = o.flags.has('--json');
+  if (format === 'bloat-o-meter') {
+    const mode: BloatOMeterMode = split ? 'split' : only === 'code' ? 'code' : only === 'data' ? 'data' : 'all';
+    const sections = bloatOMeterFiles(vmlinuxOf(oldArg), vmlinuxOf(newArg), mode);
+    process.stdout.write(json ? JSON.stringify({ format: 'bloat-o-meter', mode, sections }, null, 1) + '\n' : formatBloatOMeter(sections));
+    return 0;
+  }
+  const noCache = o.flags.has('--no-cache');
+  const oldIndex = loadIndex(oldArg, { noCache }).index;
+  const newIndex = loadIndex(newArg, { noCache }).index;
+  const diff = diffBuilds(oldIndex, newIndex, { only: (only as DiffFilter | undefined) ?? 'all', oldConfig: readBuildConfig(oldArg), newConfig: readBuildConfig(newArg) });
+  process.stdout.write(json ? JSON.stringify(diff, null, 1) + '\n' : formatDiff(diff, { top, split }));
+  return 0;
+}
+
+function runCheck(argv: string[]): number {
+  const o = parseOptions(argv, ['--max-resident', '--max-image', '--max-growth', '--baseline'], ['--no-cache']);
+  if (o.positional.length > 1) throw new BadArgument(`unexpected argument ${o.positional[1]}`);
+  const budgets: Budgets = {};
+  const size = (name: string): number | undefined => {
+    const v = o.values.get(name);
+    if (v === undefined) return undefined;
+    const n = parseSize(v);
+    if (n === undefined) throw new BadArgument(`${name}: "${v}" is not a size (use 1.5M, 800K, 1G, 1.5MiB or bytes)`);
+    return n;
+  };
+  budgets.maxResident = size('--max-resident');
+  budgets.maxImage = size('--max-image');
+  const growth = o.values.get('--max-growth');
+  if (growth !== undefined) {
+    budgets.maxGrowth = parsePercent(growth);
+    if (budgets.maxGrowth === undefined) throw new BadArgument(`--max-growth: "${growth}" is not a percentage (use 2, 2% or 0.5)`);
+  }
+  const baselineArg = o.values.get('--baseline');
+  if (budgets.maxGrowth !== undefined && baselineArg === undefined) throw new BadArgument('--max-growth needs --baseline OLD (the build to compare with)');
+  if (baselineArg !== undefined && budgets.maxGrowth === undefined) throw new BadArgument('--baseline is only used with --max-growth');
+  if (budgets.maxResident === undefined && budgets.maxImage === undefined && budgets.maxGrowth === undefined) {
+    throw new BadArgument('check needs a budget: --max-resident SIZE, --max-image SIZE or --max-growth PCT --baseline OLD');
+  }
+  const noCache = o.flags.has('--no-cache');
+  const index = loadIndex(o.positional[0] ?? '.', { noCache }).index;
+  const baseline = baselineArg === undefined ? undefined : loadIndex(baselineArg, { noCache }).index;
+  const verdicts = checkBudgets(index, budgets, baseline);
+  process.stdout.write(formatVerdicts(verdicts));
+  return verdicts.every((v) => v.ok) ? 0 : 1;
+}
+
 export function main(argv: string[]): number {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      process.stdout.write(USAGE + '\n');
+      process.stdout.write(FULL_USAGE + '\n');
       return command === undefined ? 2 : 0;
     }
+    if ((command === 'diff' || command === 'check') && (rest.includes('--help') || rest.includes('-h'))) {
+      process.stdout.write(FULL_USAGE + '\n');
+      return 0;
+    }
+    if (command === 'diff') return runDiff(rest);
+    if (command === 'check') return runCheck(rest);
     if (command !== 'report') throw new UsageError(`unknown command "${command}"`);
     const args = parseReportArgs(rest);
     const { index } = loadIndex(args.dir, { noCache: args.noCache });
@@ -66,6 +182,10 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`kbloat: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof BadArgument) {
+      process.stderr.write(`kbloat: ${e.message}\n`);
       return 2;
     }
     if (e instanceof KbloatInputError) {

@@ -27,24 +27,37 @@ export interface BuildLayout {
 }
 
 
+/**
+ * The layout of a build folder, or of the folder of a `vmlinux*` file given
+ * instead (`vmlinux`, `vmlinux.old`): then that file is the image read. A file
+ * other than the folder's own vmlinux (a copy kept for comparison) is not what
+ * the folder's System.map and vmlinux.map describe, so those are left out.
+ */
 export function locateBuild(dir: string): BuildLayout {
   let buildDir: string;
+  let image: string | undefined;
   try {
     buildDir = realpathSync(dir);
   } catch {
     throw new KbloatInputError('not-a-build', `no such folder: ${dir}`);
   }
   if (!statSync(buildDir).isDirectory()) {
-    throw new KbloatInputError('not-a-build', `${dir} is not a folder; give the kernel build folder (where make wrote vmlinux)`);
+    if (!path.basename(dir).startsWith('vmlinux')) {
+      throw new KbloatInputError('not-a-build', `${dir} is not a folder; give the kernel build folder (where make wrote vmlinux)`);
+    }
+    // The folder the file was named in (not where a link to it points) is its build.
+    buildDir = realpathSync(path.dirname(dir));
+    image = path.join(buildDir, path.basename(dir));
   }
   const f = (name: string): string | undefined => (isFile(path.join(buildDir, name)) ? path.join(buildDir, name) : undefined);
+  const ownImage = image === undefined || image === f('vmlinux') || image === f('vmlinux.unstripped');
   const layout: BuildLayout = {
     buildDir,
     sourceDir: buildDir,
     sourceRoots: [buildDir],
-    vmlinux: f('vmlinux.unstripped') ?? f('vmlinux'),
-    systemMap: f('System.map'),
-    linkerMap: f('vmlinux.map'),
+    vmlinux: image ?? f('vmlinux.unstripped') ?? f('vmlinux'),
+    systemMap: ownImage ? f('System.map') : undefined,
+    linkerMap: ownImage ? f('vmlinux.map') : undefined,
     config: f('include/config/auto.conf') ?? f('.config'),
     vmlinuxArchive: f('vmlinux.a'),
     modulesOrder: f('modules.order'),
