@@ -18,11 +18,21 @@ export interface TestServer {
   /** Resolves with the first status notification that satisfies `pred` (past or future). */
   waitForStatus(pred: (s: StatusParams) => boolean, timeoutMs?: number): Promise<StatusParams>;
   open(file: string, languageId?: string): Promise<{ uri: string; text: string }>;
+  /** Resolves with the next diagnostics published for `uri` that satisfy `pred`. */
+  waitForDiagnostics(uri: string, pred?: (d: PublishedDiagnostic[]) => boolean, timeoutMs?: number): Promise<PublishedDiagnostic[]>;
   /** Resolves with the first kbloat/buildCandidates notification (past or future). */
   waitForCandidates(): Promise<string[]>;
   /** Resolves at the server's next workspace/codeLens/refresh request. */
   nextRefresh(): Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface PublishedDiagnostic {
+  range: { start: { line: number; character: number } };
+  severity?: number;
+  code?: string;
+  message: string;
+  codeDescription?: { href: string };
 }
 
 export async function startServer(workspace: string, settings: Record<string, unknown> = {}, initializationOptions: Record<string, unknown> = {}): Promise<TestServer> {
@@ -38,6 +48,10 @@ export async function startServer(workspace: string, settings: Record<string, un
     for (const w of [...waiters]) if (w.pred(s)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(s));
   });
   const candidates: string[][] = [];
+  const diagnosticWaiters: { uri: string; pred: (d: PublishedDiagnostic[]) => boolean; resolve: (d: PublishedDiagnostic[]) => void }[] = [];
+  connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: PublishedDiagnostic[] }) => {
+    for (const w of [...diagnosticWaiters]) if (w.uri === p.uri && w.pred(p.diagnostics)) (diagnosticWaiters.splice(diagnosticWaiters.indexOf(w), 1), w.resolve(p.diagnostics));
+  });
   let candidateWaiters: ((c: string[]) => void)[] = [];
   connection.onNotification('kbloat/buildCandidates', (p: { candidates: string[] }) => {
     candidates.push(p.candidates);
@@ -78,6 +92,12 @@ export async function startServer(workspace: string, settings: Record<string, un
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching status within ${timeoutMs} ms; saw ${JSON.stringify(statuses)}`)), timeoutMs);
         waiters.push({ pred, resolve: (s) => (clearTimeout(timer), resolve(s)) });
+      });
+    },
+    waitForDiagnostics(uri, pred = () => true, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms`)), timeoutMs);
+        diagnosticWaiters.push({ uri, pred, resolve: (d) => (clearTimeout(timer), resolve(d)) });
       });
     },
     waitForCandidates() {

@@ -23,10 +23,13 @@ export class Documents {
   private readonly docs = new Map<string, Tracked>();
   private readonly changeListeners: ChangeListener[] = [];
   private readonly closeListeners: ((uri: string) => void)[] = [];
+  private readonly openListeners: ((doc: TextDocument) => void)[] = [];
 
   listen(connection: Connection): void {
     connection.onDidOpenTextDocument(({ textDocument: t }) => {
-      this.docs.set(t.uri, { doc: TextDocument.create(t.uri, t.languageId, t.version, t.text) });
+      const doc = TextDocument.create(t.uri, t.languageId, t.version, t.text);
+      this.docs.set(t.uri, { doc });
+      for (const l of this.openListeners) l(doc);
     });
     connection.onDidChangeTextDocument(({ textDocument, contentChanges }) => {
       const tracked = this.docs.get(textDocument.uri);
@@ -52,6 +55,10 @@ export class Documents {
 
   onChange(l: ChangeListener): void {
     this.changeListeners.push(l);
+  }
+
+  onOpen(l: (doc: TextDocument) => void): void {
+    this.openListeners.push(l);
   }
 
   onClose(l: (uri: string) => void): void {

@@ -10,7 +10,10 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BuildIndex } from './core/buildIndex';
 import { loadIndex } from './core/cache';
+import type { KernelConfig } from './core/dotconfig';
 import { KbloatInputError } from './core/errors';
+import { locateBuild } from './core/locate';
+import { readConfig } from './core/sourceFacts';
 import { IndexLookups } from './lensModel';
 import type { IndexState, StatusParams } from './protocol';
 
@@ -101,7 +104,13 @@ export class IndexService {
 
   private accept(index: BuildIndex): void {
     this.attempts = 0;
-    this.lookups = new IndexLookups(index);
+    let config: KernelConfig | undefined;
+    try {
+      config = readConfig(locateBuild(this.buildDir));
+    } catch {
+      // A build without a readable config still has sizes; only config-based answers are lost.
+    }
+    this.lookups = new IndexLookups(index, config);
     this.setState('ready', index.warnings.length ? index.warnings.join('; ') : undefined);
     this.listener.indexed?.(this.lookups);
   }

@@ -6,6 +6,7 @@
  */
 import * as path from 'node:path';
 import type { BuildIndex, FileEntry, FunctionEntry } from './core/buildIndex';
+import type { KernelConfig } from './core/dotconfig';
 import { classifySection, SectionClass, sumBytes, residentBytes } from './core/sections';
 import { exactBytes, humanSize, percent } from './format';
 
@@ -28,7 +29,11 @@ export class IndexLookups {
   private readonly copies = new Map<string, { file: FileEntry; fn: FunctionEntry }[]>();
   private readonly sectionClass = new Map<string, SectionClass>();
 
-  constructor(readonly index: BuildIndex) {
+  constructor(
+    readonly index: BuildIndex,
+    /** The build's configuration, when it could be read. */
+    readonly config?: KernelConfig,
+  ) {
     for (const f of index.files) {
       const list = this.byPath.get(f.path);
       if (list) list.push(f);

@@ -11,6 +11,7 @@ import type { IndexServiceOptions } from './indexService';
 import type { ServerContext } from './features/context';
 import * as codeLens from './features/codeLens';
 import * as hover from './features/hover';
+import * as newCodeFeature from './features/newCode';
 import * as sizeTree from './features/sizeTree';
 import { DocumentFunctions } from './functions';
 import { createCParser, defaultWasmLocations, WasmLocations } from './parsing/wasm';
@@ -53,13 +54,17 @@ const builds = new Builds(
       if (params.state === 'error' && params.message) connection.console.error(params.message);
     },
     progress: (message) => progress?.report(message),
-    indexed: () => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined),
+    indexed: () => {
+      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      newCode?.refreshAll();
+    },
     candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
   },
   indexOptions,
 );
 
 const ctx: ServerContext = { documents, builds, settings };
+let newCode: { refreshAll(): void } | undefined;
 
 connection.onInitialize(async (params) => {
   folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
@@ -100,6 +105,7 @@ documents.onClose((uri) => ctx.functions?.closed(uri));
 codeLens.register(connection, ctx);
 hover.register(connection, ctx);
 sizeTree.register(connection, ctx);
+newCode = newCodeFeature.register(connection, ctx);
 connection.onRequest('kbloat/reindex', () => builds.reindexAll());
 connection.onShutdown(() => {
   builds.dispose();

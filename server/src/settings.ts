@@ -8,9 +8,12 @@ export interface KbloatSettings {
   /** Kernel build folder; relative paths are relative to the workspace folder. Empty: discover. */
   buildDirectory: string;
   codeLens: { enabled: boolean };
+  newCode: { enabled: boolean; severity: 'hint' | 'information' | 'warning' };
 }
 
-export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true } };
+export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' } };
+
+const SEVERITIES = new Set(['hint', 'information', 'warning']);
 
 export class Settings {
   private readonly cache = new Map<string, Promise<KbloatSettings>>();
@@ -33,6 +36,10 @@ export class Settings {
             .then((raw: Partial<KbloatSettings> | null) => ({
               buildDirectory: typeof raw?.buildDirectory === 'string' ? raw.buildDirectory : DEFAULT_SETTINGS.buildDirectory,
               codeLens: { enabled: raw?.codeLens?.enabled !== false },
+              newCode: {
+                enabled: raw?.newCode?.enabled !== false,
+                severity: SEVERITIES.has(raw?.newCode?.severity as string) ? raw!.newCode!.severity : DEFAULT_SETTINGS.newCode.severity,
+              },
             }))
             .catch(() => DEFAULT_SETTINGS)
         : Promise.resolve(DEFAULT_SETTINGS);

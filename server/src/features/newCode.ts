@@ -1,0 +1,150 @@
+/**
+ * Flags code that the next build will link into vmlinux, as it is typed: a
+ * function the last build does not have, in a file that is built in, gets a
+ * diagnostic on its name saying why it will be built in; a new file gets one on
+ * line 1 when its directory's Makefile builds it in. Code in a module, in a file
+ * that is not built, or under an #ifdef the config turns off, is not flagged.
+ *
+ * "The last build does not have it" is decided against the functions of the
+ * file as it was built: the file on disk when it is not newer than vmlinux (so
+ * static functions the compiler inlined are not mistaken for new ones), else
+ * the symbols of the index alone, and then static functions are not flagged.
+ */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Connection, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
+import { sourcePathOf } from '../builds';
+import { configValue } from '../core/dotconfig';
+import { KbuildTree } from '../core/kbuild';
+import { readText } from '../core/fsRead';
+import type { IndexService } from '../indexService';
+import { enclosingConditionals, isConfiguredOut } from '../preproc';
+import { URI } from '../uri';
+import type { ServerContext } from './context';
+
+export const NEW_CODE = 'new-built-in-code';
+/** The shipped README's section on this diagnostic. */
+const EXPLANATION = pathToFileURL(path.join(__dirname, '..', 'README.md')).toString() + '#new-built-in-code';
+const DEBOUNCE_MS = 250;
+const SEVERITY = { hint: DiagnosticSeverity.Hint, information: DiagnosticSeverity.Information, warning: DiagnosticSeverity.Warning } as const;
+
+export function register(connection: Connection, ctx: ServerContext): { refreshAll(): void } {
+  const timers = new Map<string, NodeJS.Timeout>();
+  /** Function names of each file as it was built, by source path (undefined: unknown). */
+  const baselines = new Map<string, Set<string> | undefined>();
+  const kbuildTrees = new WeakMap<IndexService, KbuildTree>();
+
+  const schedule = (uri: string): void => {
+    clearTimeout(timers.get(uri));
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        void publish(uri);
+      }, DEBOUNCE_MS),
+    );
+  };
+
+  const publish = async (uri: string): Promise<void> => {
+    const doc = ctx.documents.get(uri);
+    if (!doc) return;
+    const settings = await ctx.settings.get(uri);
+    const diagnostics = settings.newCode.enabled ? compute(doc, SEVERITY[settings.newCode.severity]) : [];
+    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+  };
+
+  const compute = (doc: TextDocument, severity: DiagnosticSeverity): Diagnostic[] => {
+    const svc = ctx.builds.forDocument(doc.uri);
+    const lookups = svc?.lookups;
+    const sourcePath = svc ? sourcePathOf(svc, doc.uri) : undefined;
+    if (!svc || !lookups || !sourcePath || !ctx.functions || !/\.c$/.test(sourcePath)) return [];
+    const valueOf = (name: string): string => (lookups.config ? configValue(lookups.config, name) : 'y');
+    const file = lookups.file(sourcePath);
+    if (!file) return newFile(svc, sourcePath, severity);
+    if (file.status !== 'built-in') return [];
+    const known = new Set(file.functions.map((f) => f.name));
+    const baseline = baselineOf(svc, sourcePath);
+    const conditionals = enclosingConditionals(doc.getText());
+    const out: Diagnostic[] = [];
+    for (const fn of ctx.functions.get(doc)) {
+      if (known.has(fn.name) || baseline?.has(fn.name)) continue;
+      // Without the file as built, a static function may simply have been inlined.
+      if (!baseline && fn.isStatic) continue;
+      if (isConfiguredOut(conditionals(fn.nameRange.start.line), valueOf)) continue;
+      const why = file.reason ? ` (built in because ${file.reason})` : '';
+      const init = fn.annotations.includes('__init');
+      out.push({
+        range: fn.nameRange,
+        severity,
+        source: 'kbloat',
+        code: NEW_CODE,
+        codeDescription: { href: EXPLANATION },
+        message: init
+          ? `new boot-only code: ${fn.name}() will be linked into vmlinux's init section and freed after boot${why}`
+          : `new built-in code: ${fn.name}() will be linked into vmlinux${why}`,
+      });
+    }
+    return out;
+  };
+
+  /** A .c file the build has no object for: what its directory's Makefile says. */
+  const newFile = (svc: IndexService, sourcePath: string, severity: DiagnosticSeverity): Diagnostic[] => {
+    const lookups = svc.lookups!;
+    if (!lookups.config) return [];
+    let tree = kbuildTrees.get(svc);
+    const sourceDir = lookups.index.build.sourceDir;
+    if (!tree) kbuildTrees.set(svc, (tree = new KbuildTree((rel) => readText(path.join(sourceDir, rel)), { treeWideLookup: false })));
+    const reason = tree.explainObject(sourcePath.replace(/\.c$/, '.o'), lookups.config);
+    // A file no Makefile names yet is "not built yet", not built in.
+    if (reason.status !== 'built-in') return [];
+    return [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        severity,
+        source: 'kbloat',
+        code: NEW_CODE,
+        codeDescription: { href: EXPLANATION },
+        message: `new built-in file: ${path.basename(sourcePath)} will be linked into vmlinux (built in because ${reason.text})`,
+      },
+    ];
+  };
+
+  const baselineOf = (svc: IndexService, sourcePath: string): Set<string> | undefined => {
+    const key = `${svc.buildDir}\0${sourcePath}`;
+    if (baselines.has(key)) return baselines.get(key);
+    let names: Set<string> | undefined;
+    const build = svc.lookups!.index.build;
+    const file = path.join(build.sourceDir, sourcePath);
+    try {
+      // The file on disk is the file as built only if it was not saved after vmlinux was linked.
+      if (build.vmlinux && statSync(file).mtimeMs <= statSync(build.vmlinux).mtimeMs && ctx.functions) {
+        const text = readText(file);
+        if (text !== undefined) {
+          const uri = `kbloat-baseline:${URI.fromFsPath(file)}`;
+          names = new Set(ctx.functions.get(TextDocument.create(uri, 'c', 0, text)).map((f) => f.name));
+          ctx.functions.closed(uri);
+        }
+      }
+    } catch {
+      names = undefined;
+    }
+    baselines.set(key, names);
+    return names;
+  };
+
+  ctx.documents.onChange((doc) => schedule(doc.uri));
+  ctx.documents.onOpen((doc) => schedule(doc.uri));
+  ctx.documents.onClose((uri) => {
+    clearTimeout(timers.get(uri));
+    void connection.sendDiagnostics({ uri, diagnostics: [] });
+  });
+  return {
+    /** A new index: the baselines and every open document are checked again. */
+    refreshAll() {
+      baselines.clear();
+      for (const doc of ctx.documents.all()) schedule(doc.uri);
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Which preprocessor conditionals enclose a line of C, and whether the build's
+ * configuration turns that line off. Only the forms whose value the config
+ * decides are evaluated (`#ifdef CONFIG_X`, `#ifndef`, `defined()`,
+ * `IS_ENABLED()`, `IS_BUILTIN()`, `IS_MODULE()`, `IS_REACHABLE()`, with `!`,
+ * `&&`, `||`, parentheses); anything else is unknown, and unknown never turns
+ * code off.
+ */
+export interface Conditional {
+  /** The directive's condition as written (`CONFIG_X` for #ifdef). */
+  text: string;
+  kind: 'if' | 'ifdef' | 'ifndef';
+  /** True when the line is in an #else / #elif branch of it. */
+  inElse: boolean;
+  line: number;
+}
+
+/** The conditionals enclosing each line, computed in one pass over the text. */
+export function enclosingConditionals(text: string): (line: number) => Conditional[] {
+  const lines = text.split('\n');
+  const snapshots: Conditional[][] = new Array(lines.length);
+  // Each open conditional keeps the conditions of its earlier branches, as expressions.
+  const stack: { current: Conditional; earlier: string[] }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    snapshots[i] = stack.map((e) => e.current);
+    const m = /^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    const [, directive, rest] = m;
+    const cond = rest.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+    if (directive === 'ifdef' || directive === 'ifndef' || directive === 'if') {
+      stack.push({ current: { text: cond, kind: directive, inElse: false, line: i }, earlier: [asExpression(directive, cond)] });
+    } else if (directive === 'endif') {
+      stack.pop();
+    } else if (stack.length) {
+      // #elif and #else hold when every earlier branch failed (and, for #elif, its own condition holds).
+      const top = stack[stack.length - 1];
+      const none = top.earlier.map((e) => `!(${e})`).join(' && ');
+      top.current = { text: directive === 'else' ? none : `${none} && (${cond})`, kind: 'if', inElse: false, line: i };
+      if (directive === 'elif') top.earlier.push(cond);
+    }
+  }
+  return (line) => snapshots[Math.min(Math.max(line, 0), snapshots.length - 1)] ?? [];
+}
+
+function asExpression(kind: string, cond: string): string {
+  const name = cond.split(/\s+/)[0];
+  if (kind === 'ifdef') return `defined(${name})`;
+  if (kind === 'ifndef') return `!defined(${name})`;
+  return cond;
+}
+
+type Value = boolean | undefined;
+
+/** Evaluates a conditional with `valueOf('CONFIG_X')` → 'y' | 'm' | 'n'. */
+export function evaluate(c: Conditional, valueOf: (symbol: string) => string): Value {
+  let v: Value;
+  if (c.kind === 'ifdef' || c.kind === 'ifndef') {
+    const name = c.text.split(/\s+/)[0];
+    v = /^CONFIG_\w+$/.test(name) ? valueOf(name) !== 'n' : undefined;
+    if (c.kind === 'ifndef' && v !== undefined) v = !v;
+  } else {
+    v = evalExpr(c.text, valueOf);
+  }
+  if (v !== undefined && c.inElse) v = !v;
+  return v;
+}
+
+/** True when some enclosing conditional is known to be off under the config. */
+export function isConfiguredOut(conditionals: Conditional[], valueOf: (symbol: string) => string): Conditional | undefined {
+  return conditionals.find((c) => evaluate(c, valueOf) === false);
+}
+
+function evalExpr(src: string, valueOf: (symbol: string) => string): Value {
+  const tokens = src.match(/\|\||&&|!|\(|\)|[A-Za-z_]\w*|\S/g) ?? [];
+  let p = 0;
+  const peek = () => tokens[p];
+  const or = (): Value => {
+    let a = and();
+    while (peek() === '||') {
+      p++;
+      const b = and();
+      a = a === true || b === true ? true : a === false && b === false ? false : undefined;
+    }
+    return a;
+  };
+  const and = (): Value => {
+    let a = unary();
+    while (peek() === '&&') {
+      p++;
+      const b = unary();
+      a = a === false || b === false ? false : a === true && b === true ? true : undefined;
+    }
+    return a;
+  };
+  const unary = (): Value => {
+    if (peek() === '!') {
+      p++;
+      const v = unary();
+      return v === undefined ? undefined : !v;
+    }
+    if (peek() === '(') {
+      p++;
+      const v = or();
+      if (peek() === ')') p++;
+      return v;
+    }
+    const t = tokens[p++];
+    if (t === undefined) return undefined;
+    const fn = /^(defined|IS_ENABLED|IS_BUILTIN|IS_MODULE|IS_REACHABLE)$/.exec(t);
+    if (fn && peek() === '(') {
+      p++;
+      const name = tokens[p++];
+      if (peek() === ')') p++;
+      if (!name || !/^CONFIG_\w+$/.test(name)) return undefined;
+      const val = valueOf(name);
+      switch (fn[1]) {
+        case 'IS_BUILTIN': return val === 'y';
+        case 'IS_MODULE': return val === 'm';
+        default: return val !== 'n';
+      }
+    }
+    if (t === 'defined' && /^CONFIG_\w+$/.test(peek() ?? '')) return valueOf(tokens[p++]) !== 'n';
+    if (/^[01]$/.test(t)) return t === '1';
+    return undefined;
+  };
+  const v = or();
+  return p === tokens.length ? v : undefined;
+}
