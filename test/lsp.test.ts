@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/core/symbolNames';
 import { humanSize } from '../server/src/core/report';
 import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, tempDir } from './helpers';
-import { startServer, TestServer } from './lspClient';
+import { PublishedDiagnostic, startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 interface Lens {
@@ -100,6 +100,50 @@ describe('language server on the Linux 6.1 fixture', { skip: fixtureSkip }, () =
     assert.match(hover.contents.value, /\*\*copy_process\*\*/);
     assert.ok(hover.contents.value.includes(`${size.toLocaleString('en-US')} B`), hover.contents.value);
     assert.match(hover.contents.value, /Rank #\d+ of [\d,]+ functions in vmlinux/);
+  });
+});
+
+describe('new built-in code on the Linux 6.1 fixture (edits in the buffer only)', { skip: fixtureSkip }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(FIXTURE);
+    await server.waitForStatus((s) => s.state === 'ready');
+  });
+  after(() => server?.stop());
+
+  async function type(rel: string, code: string, pred: (d: PublishedDiagnostic[]) => boolean = () => true) {
+    const { uri, text } = await server.open(path.join(FIXTURE, rel));
+    await server.waitForDiagnostics(uri);
+    const end = text.split('\n').length - 1;
+    const waiting = server.waitForDiagnostics(uri, pred);
+    await server.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: end, character: 0 }, end: { line: end, character: 0 } }, text: code }],
+    });
+    return { uri, diagnostics: await waiting, line: end + 1 };
+  }
+
+  test('a new function in a built-in file: flagged, with an estimate calibrated on this build, in the lens and the hover', async () => {
+    const code = '\nint fork_count_things(struct task_struct *p, int n)\n{\n\tint i, s = 0;\n\tfor (i = 0; i < n; i++)\n\t\ts += task_pid_nr(p) + i;\n\tif (s > 100)\n\t\tpr_info("many %d\\n", s);\n\treturn s;\n}\n';
+    const { uri, diagnostics, line } = await type('kernel/fork.c', code, (d) => d.some((x) => /estimate/.test(x.message)));
+    assert.deepEqual(diagnostics.map((d) => d.range.start.line), [line], JSON.stringify(diagnostics.map((d) => d.message)));
+    const m = /^new built-in code: fork_count_things\(\) will be linked into vmlinux \(built in because obj-y in kernel\/Makefile\) — ≈ \+([\d,]+) B \(estimate\)$/.exec(diagnostics[0].message);
+    assert.ok(m, diagnostics[0].message);
+    const estimate = Number(m[1].replace(/,/g, ''));
+    assert.ok(estimate > 8 && estimate < 2000, `a plausible estimate: ${estimate}`);
+    const lenses = await lensesOf(server, uri);
+    assert.equal(lenses.find((l) => l.range.start.line === line)?.command.title, `≈ +${humanSize(estimate)} (estimate) · new since the last build`);
+    const hover = await server.connection.sendRequest<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line, character: 6 } });
+    assert.match(hover.contents.value, /fit on \d+ functions of this build; on \d+ others it was off by a median of [\d,]+ B \(\d+%\)/);
+  });
+
+  test('not flagged: a module file (fs/ext2) and code under an unset #ifdef', async () => {
+    const mod = await type('fs/ext2/super.c', '\nint ext2_extra(void)\n{\n\treturn 0;\n}\n');
+    assert.deepEqual(mod.diagnostics, []);
+    const config = readFileSync(path.join(FIXTURE, '.config'), 'utf8');
+    assert.doesNotMatch(config, /^CONFIG_NUMA=/m);
+    const ifdef = await type('kernel/exit.c', '\n#ifdef CONFIG_NUMA\nint exit_numa_only(void)\n{\n\treturn 0;\n}\n#endif\n');
+    assert.deepEqual(ifdef.diagnostics, []);
   });
 });
 

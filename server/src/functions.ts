@@ -7,6 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver/node';
 import { CFunction, findFunctions } from './parsing/cFunctions';
 import { DocumentTrees } from './parsing/trees';
+import type { Tree } from './parsing/wasm';
 
 type RangeChange = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; text: string };
 
@@ -31,6 +32,12 @@ export class DocumentFunctions {
     const functions = tree ? findFunctions(tree, text) : [];
     this.cache.set(doc.uri, { version: doc.version, functions });
     return functions;
+  }
+
+  /** The parse tree of the document at its current version (parsing it if needed). */
+  tree(doc: TextDocument): Tree | undefined {
+    this.get(doc);
+    return this.trees.tryGet(doc.uri, doc.version, doc.getText());
   }
 
   /** Functions of the document at its current version, only when already parsed. */

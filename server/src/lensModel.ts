@@ -116,8 +116,8 @@ export function notBuiltText(file: FileEntry): string {
   return off ? `not built — ${off} is not set` : `not built — ${file.reason ?? 'no Makefile builds it'}`;
 }
 
-/** The lens title above one function. */
-export function functionLens(lookups: IndexLookups, sourcePath: string, fn: SourceFunction): FunctionLens {
+/** The lens title above one function; `newEstimate` is set for a function the last build does not have. */
+export function functionLens(lookups: IndexLookups, sourcePath: string, fn: SourceFunction, newEstimate?: number | null): FunctionLens {
   const file = lookups.file(sourcePath);
   if (!file) {
     if (isHeader(sourcePath)) {
@@ -132,6 +132,9 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
   }
   if (file.status === 'not-built') return { title: notBuiltText(file) };
   const entry = file.functions.find((f) => f.name === fn.name);
+  if (!entry && newEstimate !== undefined && file.status === 'built-in') {
+    return newEstimate === null ? { title: 'new since the last build' } : { title: `≈ +${humanSize(newEstimate)} (estimate) · new since the last build`, bytes: newEstimate };
+  }
   if (!entry) {
     // A __weak default that another file overrides: its body is linked but unnamed and unused.
     if (fn.annotations.includes('__weak')) {

@@ -14,7 +14,9 @@ import * as hover from './features/hover';
 import * as newCodeFeature from './features/newCode';
 import * as sizeTree from './features/sizeTree';
 import { DocumentFunctions } from './functions';
-import { createCParser, defaultWasmLocations, WasmLocations } from './parsing/wasm';
+import { CParser, createCParser, defaultWasmLocations, WasmLocations } from './parsing/wasm';
+import { BuildEstimator } from './calibration';
+import type { IndexLookups } from './lensModel';
 import { DocumentTrees } from './parsing/trees';
 import { BuildCandidatesNotification, StatusNotification } from './protocol';
 import { Settings } from './settings';
@@ -63,7 +65,23 @@ const builds = new Builds(
   indexOptions,
 );
 
-const ctx: ServerContext = { documents, builds, settings };
+const estimators = new WeakMap<IndexLookups, BuildEstimator>();
+let parser: CParser | undefined;
+const ctx: ServerContext = {
+  documents,
+  builds,
+  settings,
+  newFunctions: new Map(),
+  estimator(lookups) {
+    let e = estimators.get(lookups);
+    if (!e && parser) {
+      e = new BuildEstimator(lookups, parser, () => newCode?.refreshAll());
+      estimators.set(lookups, e);
+      e.start();
+    }
+    return e;
+  },
+};
 let newCode: { refreshAll(): void } | undefined;
 
 connection.onInitialize(async (params) => {
@@ -75,8 +93,9 @@ connection.onInitialize(async (params) => {
   Object.assign(indexOptions, init.indexing ?? {});
   try {
     const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
-    const parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
-    ctx.functions = new DocumentFunctions(new DocumentTrees(parser));
+    parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
+    // The estimator parses calibration files with a parser of its own, so user documents' trees stay put.
+    ctx.functions = new DocumentFunctions(new DocumentTrees(await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()))));
   } catch (e) {
     connection.console.error(`kbloat: the C parser did not load (${(e as Error).message}); only file-level sizes are shown`);
   }

@@ -3,6 +3,8 @@ import type { Documents } from '../documents';
 import type { DocumentFunctions } from '../functions';
 import type { Builds } from '../builds';
 import type { Settings } from '../settings';
+import type { BuildEstimator } from '../calibration';
+import type { IndexLookups } from '../lensModel';
 
 export interface ServerContext {
   documents: Documents;
@@ -10,4 +12,8 @@ export interface ServerContext {
   functions?: DocumentFunctions;
   builds: Builds;
   settings: Settings;
+  /** The size estimator calibrated on a build (created on first use, once the parser is loaded). */
+  estimator(lookups: IndexLookups): BuildEstimator | undefined;
+  /** Per document: the functions the last build does not have, with their estimated bytes (undefined: no estimate yet). */
+  newFunctions: Map<string, Map<string, number | undefined>>;
 }

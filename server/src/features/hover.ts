@@ -19,7 +19,15 @@ export function register(connection: Connection, ctx: ServerContext): void {
       const { start, end } = f.nameRange;
       return position.line === start.line && position.character >= start.character && position.character <= end.character;
     });
-    if (fn) return { contents: { kind: 'markdown', value: functionHover(lookups, sourcePath, { ...fn, line: fn.nameRange.start.line }) }, range: fn.nameRange };
+    if (fn) {
+      let value = functionHover(lookups, sourcePath, { ...fn, line: fn.nameRange.start.line });
+      const fresh = ctx.newFunctions.get(textDocument.uri);
+      const cal = ctx.estimator(lookups)?.calibration;
+      if (fresh?.has(fn.name) && cal) {
+        value += `\n\nNew since the last build. The estimate comes from a fit on ${cal.fitted} functions of this build; on ${cal.tested} others it was off by a median of ${cal.medianAbsError.toLocaleString('en-US')} B (${Math.round(cal.medianRelError * 100)}%).`;
+      }
+      return { contents: { kind: 'markdown', value }, range: fn.nameRange };
+    }
     if (position.line === 0) return { contents: { kind: 'markdown', value: fileHover(lookups, sourcePath) } };
     return null;
   });

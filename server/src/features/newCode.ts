@@ -19,6 +19,7 @@ import { sourcePathOf } from '../builds';
 import { configValue } from '../core/dotconfig';
 import { KbuildTree } from '../core/kbuild';
 import { readText } from '../core/fsRead';
+import { humanSize } from '../format';
 import type { IndexService } from '../indexService';
 import { enclosingConditionals, isConfiguredOut } from '../preproc';
 import { URI } from '../uri';
@@ -28,6 +29,15 @@ export const NEW_CODE = 'new-built-in-code';
 /** The shipped README's section on this diagnostic. */
 const EXPLANATION = pathToFileURL(path.join(__dirname, '..', 'README.md')).toString() + '#new-built-in-code';
 const DEBOUNCE_MS = 250;
+const BUILD_SLACK_MS = 5000;
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
 const SEVERITY = { hint: DiagnosticSeverity.Hint, information: DiagnosticSeverity.Information, warning: DiagnosticSeverity.Warning } as const;
 
 export function register(connection: Connection, ctx: ServerContext): { refreshAll(): void } {
@@ -67,14 +77,22 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     const known = new Set(file.functions.map((f) => f.name));
     const baseline = baselineOf(svc, sourcePath);
     const conditionals = enclosingConditionals(doc.getText());
+    const estimator = ctx.estimator(lookups);
+    const tree = estimator?.calibration ? ctx.functions.tree(doc) : undefined;
+    const fresh = new Map<string, number | undefined>();
     const out: Diagnostic[] = [];
     for (const fn of ctx.functions.get(doc)) {
       if (known.has(fn.name) || baseline?.has(fn.name)) continue;
+      // A __weak default that another file overrides was in the last build too.
+      if (fn.annotations.includes('__weak') && lookups.outOfLineCopies(fn.name).length > 0) continue;
       // Without the file as built, a static function may simply have been inlined.
       if (!baseline && fn.isStatic) continue;
       if (isConfiguredOut(conditionals(fn.nameRange.start.line), valueOf)) continue;
       const why = file.reason ? ` (built in because ${file.reason})` : '';
       const init = fn.annotations.includes('__init');
+      const bytes = tree && estimator ? estimator.estimate(tree, fn) : undefined;
+      fresh.set(fn.name, bytes);
+      const cost = bytes !== undefined ? ` — ≈ +${humanSize(bytes)} (estimate)` : '';
       out.push({
         range: fn.nameRange,
         severity,
@@ -82,11 +100,20 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
         code: NEW_CODE,
         codeDescription: { href: EXPLANATION },
         message: init
-          ? `new boot-only code: ${fn.name}() will be linked into vmlinux's init section and freed after boot${why}`
-          : `new built-in code: ${fn.name}() will be linked into vmlinux${why}`,
+          ? `new boot-only code: ${fn.name}() will be linked into vmlinux's init section and freed after boot${why}${cost}`
+          : `new built-in code: ${fn.name}() will be linked into vmlinux${why}${cost}`,
       });
     }
+    rememberNew(doc.uri, fresh);
     return out;
+  };
+
+  /** Keeps the new functions for the lenses, and asks for fresh lenses when they changed. */
+  const rememberNew = (uri: string, fresh: Map<string, number | undefined>): void => {
+    const old = ctx.newFunctions.get(uri);
+    const same = old && old.size === fresh.size && [...fresh].every(([k, v]) => old.has(k) && old.get(k) === v);
+    ctx.newFunctions.set(uri, fresh);
+    if (!same && (fresh.size || old?.size)) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   };
 
   /** A .c file the build has no object for: what its directory's Makefile says. */
@@ -118,8 +145,11 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     const build = svc.lookups!.index.build;
     const file = path.join(build.sourceDir, sourcePath);
     try {
-      // The file on disk is the file as built only if it was not saved after vmlinux was linked.
-      if (build.vmlinux && statSync(file).mtimeMs <= statSync(build.vmlinux).mtimeMs && ctx.functions) {
+      // The file on disk is the file as built only if it was not saved after its object
+      // and vmlinux were made (a few seconds' slack for trees copied or unpacked with their build).
+      const entry = svc.lookups!.file(sourcePath);
+      const builtAt = Math.max(build.vmlinux ? statSync(build.vmlinux).mtimeMs : 0, entry ? mtime(path.join(build.dir, entry.object)) : 0);
+      if (builtAt > 0 && statSync(file).mtimeMs <= builtAt + BUILD_SLACK_MS && ctx.functions) {
         const text = readText(file);
         if (text !== undefined) {
           const uri = `kbloat-baseline:${URI.fromFsPath(file)}`;
@@ -138,6 +168,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
   ctx.documents.onOpen((doc) => schedule(doc.uri));
   ctx.documents.onClose((uri) => {
     clearTimeout(timers.get(uri));
+    ctx.newFunctions.delete(uri);
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
   return {
