@@ -2,7 +2,8 @@
  * Starts the language server (dist/server.js) and hands it the locations of the
  * WASM files shipped with the extension.
  */
-import type { ExtensionContext } from 'vscode';
+import { ExtensionContext, workspace } from 'vscode';
+import { TrustNotification } from '../../server/src/protocol';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -22,6 +23,8 @@ export async function startClient(context: ExtensionContext): Promise<LanguageCl
     ],
     synchronize: { configurationSection: 'kbloat' },
     initializationOptions: {
+      // Measuring compiles the buffer with the build's recorded command: only in a trusted workspace.
+      trusted: workspace.isTrusted,
       wasm: {
         runtime: context.asAbsolutePath('dist/tree-sitter.wasm'),
         grammar: context.asAbsolutePath('dist/tree-sitter-c.wasm'),
@@ -30,6 +33,8 @@ export async function startClient(context: ExtensionContext): Promise<LanguageCl
   };
   client = new LanguageClient('kbloat', 'Kernel Bloat Lens', serverOptions, clientOptions);
   await client.start();
+  const started = client;
+  context.subscriptions.push(workspace.onDidGrantWorkspaceTrust(() => void started.sendNotification(TrustNotification.type, { trusted: true })));
   return client;
 }
 

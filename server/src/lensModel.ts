@@ -116,8 +116,8 @@ export function notBuiltText(file: FileEntry): string {
   return off ? `not built — ${off} is not set` : `not built — ${file.reason ?? 'no Makefile builds it'}`;
 }
 
-/** The lens title above one function; `newEstimate` is set for a function the last build does not have. */
-export function functionLens(lookups: IndexLookups, sourcePath: string, fn: SourceFunction, newEstimate?: number | null): FunctionLens {
+/** The lens title above one function; `added` is set for a function the last build does not have. */
+export function functionLens(lookups: IndexLookups, sourcePath: string, fn: SourceFunction, added?: { bytes?: number; measured: boolean }): FunctionLens {
   const file = lookups.file(sourcePath);
   if (!file) {
     if (isHeader(sourcePath)) {
@@ -132,8 +132,10 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
   }
   if (file.status === 'not-built') return { title: notBuiltText(file) };
   const entry = file.functions.find((f) => f.name === fn.name);
-  if (!entry && newEstimate !== undefined && file.status === 'built-in') {
-    return newEstimate === null ? { title: 'new since the last build' } : { title: `≈ +${humanSize(newEstimate)} (estimate) · new since the last build`, bytes: newEstimate };
+  if (!entry && added && file.status === 'built-in') {
+    if (added.bytes === undefined) return { title: 'new since the last build' };
+    const size = added.measured ? `+${humanSize(added.bytes)} (measured)` : `≈ +${humanSize(added.bytes)} (estimate)`;
+    return { title: `${size} · new since the last build`, bytes: added.bytes };
   }
   if (!entry) {
     // A __weak default that another file overrides: its body is linked but unnamed and unused.

@@ -58,6 +58,16 @@ export namespace SizeTreeRequest {
   export const type = new RequestType<SizeTreeParams, SizeTreeNode[], void>(method);
 }
 
+export interface TrustParams {
+  trusted: boolean;
+}
+
+/** client → server: the user granted workspace trust (measuring may now run the compiler). */
+export namespace TrustNotification {
+  export const method = 'kbloat/trust';
+  export const type = new NotificationType<TrustParams>(method);
+}
+
 /** Command ids, used by lenses (server) and registered by the client. */
 export const CommandIds = {
   /** Arguments: [uri: string, position: { line, character }]. Shows the hover breakdown there. */

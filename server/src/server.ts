@@ -18,7 +18,7 @@ import { CParser, createCParser, defaultWasmLocations, WasmLocations } from './p
 import { BuildEstimator } from './calibration';
 import type { IndexLookups } from './lensModel';
 import { DocumentTrees } from './parsing/trees';
-import { BuildCandidatesNotification, StatusNotification } from './protocol';
+import { BuildCandidatesNotification, StatusNotification, TrustNotification } from './protocol';
 import { Settings } from './settings';
 import { URI } from './uri';
 
@@ -28,6 +28,8 @@ interface InitOptions {
   wasm?: WasmLocations;
   /** How a build that is being rewritten is waited for (tests shorten these). */
   indexing?: { retries?: number; retryDelayMs?: number; debounceMs?: number };
+  /** VS Code's workspace trust; absent means untrusted: nothing from the workspace is run. */
+  trusted?: boolean;
 }
 
 const connection = createConnection(ProposedFeatures.all);
@@ -72,6 +74,7 @@ const ctx: ServerContext = {
   builds,
   settings,
   newFunctions: new Map(),
+  trust: { trusted: false },
   estimator(lookups) {
     let e = estimators.get(lookups);
     if (!e && parser) {
@@ -91,6 +94,7 @@ connection.onInitialize(async (params) => {
   settings.setSupported(!!params.capabilities.workspace?.configuration);
   const init = (params.initializationOptions ?? {}) as InitOptions;
   Object.assign(indexOptions, init.indexing ?? {});
+  ctx.trust.trusted = init.trusted === true;
   try {
     const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
     parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
@@ -126,6 +130,10 @@ hover.register(connection, ctx);
 sizeTree.register(connection, ctx);
 newCode = newCodeFeature.register(connection, ctx);
 connection.onRequest('kbloat/reindex', () => builds.reindexAll());
+connection.onNotification(TrustNotification.type, ({ trusted }) => {
+  ctx.trust.trusted = trusted;
+  newCode?.refreshAll();
+});
 connection.onShutdown(() => {
   builds.dispose();
   ctx.functions?.dispose();

@@ -9,9 +9,14 @@ export interface KbloatSettings {
   buildDirectory: string;
   codeLens: { enabled: boolean };
   newCode: { enabled: boolean; severity: 'hint' | 'information' | 'warning' };
+  measure: { enabled: boolean; growthThreshold: number; timeoutSeconds: number };
 }
 
-export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' } };
+export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
+
+function positive(v: unknown, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
+}
 
 const SEVERITIES = new Set(['hint', 'information', 'warning']);
 
@@ -39,6 +44,11 @@ export class Settings {
               newCode: {
                 enabled: raw?.newCode?.enabled !== false,
                 severity: SEVERITIES.has(raw?.newCode?.severity as string) ? raw!.newCode!.severity : DEFAULT_SETTINGS.newCode.severity,
+              },
+              measure: {
+                enabled: raw?.measure?.enabled !== false,
+                growthThreshold: positive(raw?.measure?.growthThreshold, DEFAULT_SETTINGS.measure.growthThreshold),
+                timeoutSeconds: positive(raw?.measure?.timeoutSeconds, DEFAULT_SETTINGS.measure.timeoutSeconds),
               },
             }))
             .catch(() => DEFAULT_SETTINGS)

@@ -52,9 +52,8 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileLens(lookups, sourcePath).title }];
     for (const fn of functions) {
       const line = fn.nameRange.start.line;
-      const fresh = ctx.newFunctions.get(textDocument.uri);
-      const estimate = fresh?.has(fn.name) ? (fresh.get(fn.name) ?? null) : undefined;
-      lenses.push({ line, character: fn.nameRange.start.character, title: functionLens(lookups, sourcePath, { ...fn, line }, estimate).title });
+      const added = ctx.newFunctions.get(textDocument.uri)?.get(fn.name);
+      lenses.push({ line, character: fn.nameRange.start.character, title: functionLens(lookups, sourcePath, { ...fn, line }, added).title });
     }
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);

@@ -6,6 +6,11 @@ import type { Settings } from '../settings';
 import type { BuildEstimator } from '../calibration';
 import type { IndexLookups } from '../lensModel';
 
+export interface NewFunction {
+  bytes?: number;
+  measured: boolean;
+}
+
 export interface ServerContext {
   documents: Documents;
   /** Undefined until the WASM parser has loaded. */
@@ -14,6 +19,11 @@ export interface ServerContext {
   settings: Settings;
   /** The size estimator calibrated on a build (created on first use, once the parser is loaded). */
   estimator(lookups: IndexLookups): BuildEstimator | undefined;
-  /** Per document: the functions the last build does not have, with their estimated bytes (undefined: no estimate yet). */
-  newFunctions: Map<string, Map<string, number | undefined>>;
+  /** Per document: the functions the last build does not have, with their bytes when estimated or measured. */
+  newFunctions: Map<string, Map<string, NewFunction>>;
+  /**
+   * Workspace trust, as the client reports it. Untrusted (the default for a client
+   * that does not say) means nothing from the workspace is ever executed.
+   */
+  trust: { trusted: boolean };
 }

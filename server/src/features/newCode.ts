@@ -23,13 +23,19 @@ import { humanSize } from '../format';
 import type { IndexService } from '../indexService';
 import { enclosingConditionals, isConfiguredOut } from '../preproc';
 import { URI } from '../uri';
-import type { ServerContext } from './context';
+import type { NewFunction, ServerContext } from './context';
+import { measure, MeasureResult } from '../measure';
+import type { KbloatSettings } from '../settings';
 
 export const NEW_CODE = 'new-built-in-code';
 /** The shipped README's section on this diagnostic. */
 const EXPLANATION = pathToFileURL(path.join(__dirname, '..', 'README.md')).toString() + '#new-built-in-code';
-const DEBOUNCE_MS = 250;
+const DEBOUNCE_MS = 25;
+const LARGE_FILE_CHARS = 200_000;
+const LARGE_FILE_DEBOUNCE_MS = 300;
 const BUILD_SLACK_MS = 5000;
+/** Quiet time after the last edit before the buffer is compiled. */
+const MEASURE_DELAY_MS = 800;
 
 function mtime(file: string): number {
   try {
@@ -42,18 +48,24 @@ const SEVERITY = { hint: DiagnosticSeverity.Hint, information: DiagnosticSeverit
 
 export function register(connection: Connection, ctx: ServerContext): { refreshAll(): void } {
   const timers = new Map<string, NodeJS.Timeout>();
+  const measureTimers = new Map<string, NodeJS.Timeout>();
+  const pending = new Map<string, AbortController>();
+  const measurements = new Map<string, { version: number; text: string; result: MeasureResult }>();
   /** Function names of each file as it was built, by source path (undefined: unknown). */
   const baselines = new Map<string, Set<string> | undefined>();
   const kbuildTrees = new WeakMap<IndexService, KbuildTree>();
 
   const schedule = (uri: string): void => {
     clearTimeout(timers.get(uri));
+    // Re-parsing a very large file takes tens of milliseconds: wait for a longer pause there,
+    // so that typing and lens requests are not held up behind it.
+    const large = (ctx.documents.get(uri)?.getText().length ?? 0) > LARGE_FILE_CHARS;
     timers.set(
       uri,
       setTimeout(() => {
         timers.delete(uri);
         void publish(uri);
-      }, DEBOUNCE_MS),
+      }, large ? LARGE_FILE_DEBOUNCE_MS : DEBOUNCE_MS),
     );
   };
 
@@ -61,11 +73,48 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     const doc = ctx.documents.get(uri);
     if (!doc) return;
     const settings = await ctx.settings.get(uri);
-    const diagnostics = settings.newCode.enabled ? compute(doc, SEVERITY[settings.newCode.severity]) : [];
+    const measured = measurements.get(uri);
+    // A measurement belongs to one text: versions restart when a document is reopened.
+    const m = measured && measured.version === doc.version && measured.text === doc.getText() ? measured.result : undefined;
+    const diagnostics = settings.newCode.enabled ? compute(doc, SEVERITY[settings.newCode.severity], settings, m) : [];
     void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    if (!m && doc.version > 1) scheduleMeasure(doc, settings);
   };
 
-  const compute = (doc: TextDocument, severity: DiagnosticSeverity): Diagnostic[] => {
+  /** After a pause in typing, compile the buffer for real (trusted workspaces only). */
+  const scheduleMeasure = (doc: TextDocument, settings: KbloatSettings): void => {
+    pending.get(doc.uri)?.abort();
+    clearTimeout(measureTimers.get(doc.uri));
+    const svc = ctx.builds.forDocument(doc.uri);
+    const sourcePath = svc ? sourcePathOf(svc, doc.uri) : undefined;
+    const file = sourcePath ? svc?.lookups?.file(sourcePath) : undefined;
+    if (!svc || !file || file.status !== 'built-in' || !settings.measure.enabled || !ctx.trust.trusted) return;
+    const uri = doc.uri;
+    measureTimers.set(
+      uri,
+      setTimeout(() => {
+        const current = ctx.documents.get(uri);
+        if (!current || current.version !== doc.version) return;
+        const abort = new AbortController();
+        pending.set(uri, abort);
+        void measure({
+          buildDir: svc.lookups!.index.build.dir,
+          object: file.object,
+          sourceFile: path.join(svc.lookups!.index.build.sourceDir, file.path),
+          text: current.getText(),
+          timeoutMs: settings.measure.timeoutSeconds * 1000,
+          signal: abort.signal,
+        }).then((result) => {
+          if (pending.get(uri) === abort) pending.delete(uri);
+          if (abort.signal.aborted || ctx.documents.get(uri)?.version !== doc.version) return;
+          measurements.set(uri, { version: doc.version, text: current.getText(), result });
+          void publish(uri);
+        });
+      }, MEASURE_DELAY_MS),
+    );
+  };
+
+  const compute = (doc: TextDocument, severity: DiagnosticSeverity, settings: KbloatSettings, measured?: MeasureResult): Diagnostic[] => {
     const svc = ctx.builds.forDocument(doc.uri);
     const lookups = svc?.lookups;
     const sourcePath = svc ? sourcePathOf(svc, doc.uri) : undefined;
@@ -79,9 +128,20 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     const conditionals = enclosingConditionals(doc.getText());
     const estimator = ctx.estimator(lookups);
     const tree = estimator?.calibration ? ctx.functions.tree(doc) : undefined;
-    const fresh = new Map<string, number | undefined>();
+    const fresh = new Map<string, NewFunction>();
     const out: Diagnostic[] = [];
+    const diagnostic = (range: Diagnostic['range'], message: string): Diagnostic => ({ range, severity, source: 'kbloat', code: NEW_CODE, codeDescription: { href: EXPLANATION }, message });
+    const notMeasured = measured && !measured.ok ? `; not measured: ${measured.reason}` : !ctx.trust.trusted && settings.measure.enabled ? '; not measured: the workspace is not trusted' : '';
     for (const fn of ctx.functions.get(doc)) {
+      const before = file.functions.find((f) => f.name === fn.name);
+      if (before) {
+        // A function that grew against the build, by more than the threshold, measured.
+        const now = measured?.ok ? measured.functions.get(fn.name) : undefined;
+        if (now !== undefined && now - before.size > settings.measure.growthThreshold) {
+          out.push(diagnostic(fn.nameRange, `${fn.name}() grew by +${humanSize(now - before.size)} (measured) against the build: ${humanSize(before.size)} → ${humanSize(now)}`));
+        }
+        continue;
+      }
       if (known.has(fn.name) || baseline?.has(fn.name)) continue;
       // A __weak default that another file overrides was in the last build too.
       if (fn.annotations.includes('__weak') && lookups.outOfLineCopies(fn.name).length > 0) continue;
@@ -90,28 +150,33 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
       if (isConfiguredOut(conditionals(fn.nameRange.start.line), valueOf)) continue;
       const why = file.reason ? ` (built in because ${file.reason})` : '';
       const init = fn.annotations.includes('__init');
-      const bytes = tree && estimator ? estimator.estimate(tree, fn) : undefined;
-      fresh.set(fn.name, bytes);
-      const cost = bytes !== undefined ? ` — ≈ +${humanSize(bytes)} (estimate)` : '';
-      out.push({
-        range: fn.nameRange,
-        severity,
-        source: 'kbloat',
-        code: NEW_CODE,
-        codeDescription: { href: EXPLANATION },
-        message: init
-          ? `new boot-only code: ${fn.name}() will be linked into vmlinux's init section and freed after boot${why}${cost}`
-          : `new built-in code: ${fn.name}() will be linked into vmlinux${why}${cost}`,
-      });
+      const estimate = tree && estimator ? estimator.estimate(tree, fn) : undefined;
+      let cost: string;
+      if (measured?.ok) {
+        const bytes = measured.functions.get(fn.name);
+        fresh.set(fn.name, { bytes: bytes ?? 0, measured: true });
+        cost = bytes !== undefined ? ` — +${humanSize(bytes)} (measured)` : ' — no code of its own: inlined or unused (measured)';
+      } else {
+        fresh.set(fn.name, { bytes: estimate, measured: false });
+        cost = (estimate !== undefined ? ` — ≈ +${humanSize(estimate)} (estimate)` : '') + notMeasured;
+      }
+      out.push(
+        diagnostic(
+          fn.nameRange,
+          init
+            ? `new boot-only code: ${fn.name}() will be linked into vmlinux's init section and freed after boot${why}${cost}`
+            : `new built-in code: ${fn.name}() will be linked into vmlinux${why}${cost}`,
+        ),
+      );
     }
     rememberNew(doc.uri, fresh);
     return out;
   };
 
   /** Keeps the new functions for the lenses, and asks for fresh lenses when they changed. */
-  const rememberNew = (uri: string, fresh: Map<string, number | undefined>): void => {
+  const rememberNew = (uri: string, fresh: Map<string, NewFunction>): void => {
     const old = ctx.newFunctions.get(uri);
-    const same = old && old.size === fresh.size && [...fresh].every(([k, v]) => old.has(k) && old.get(k) === v);
+    const same = old && old.size === fresh.size && [...fresh].every(([k, v]) => old.get(k)?.bytes === v.bytes && old.get(k)?.measured === v.measured);
     ctx.newFunctions.set(uri, fresh);
     if (!same && (fresh.size || old?.size)) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
   };
@@ -164,11 +229,19 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     return names;
   };
 
-  ctx.documents.onChange((doc) => schedule(doc.uri));
+  ctx.documents.onChange((doc) => {
+    // A new edit cancels the measurement of the text before it.
+    pending.get(doc.uri)?.abort();
+    clearTimeout(measureTimers.get(doc.uri));
+    schedule(doc.uri);
+  });
   ctx.documents.onOpen((doc) => schedule(doc.uri));
   ctx.documents.onClose((uri) => {
     clearTimeout(timers.get(uri));
     ctx.newFunctions.delete(uri);
+    measurements.delete(uri);
+    pending.get(uri)?.abort();
+    clearTimeout(measureTimers.get(uri));
     void connection.sendDiagnostics({ uri, diagnostics: [] });
   });
   return {
