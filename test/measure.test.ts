@@ -69,6 +69,10 @@ describe('measuring, trusted workspace', () => {
     assert.ok(fnLine > 0);
     const grown = await edit(server, sched, { afterLineMatching: new RegExp(`^${fairText.split('\n')[fnLine].replace(/[{}]/g, '\\$&')}$`) }, '\tasm volatile(".rept 200\\n\\tnop\\n\\t.endr");\n', (d) => d.some((x) => /grew by/.test(x.message)));
     const grew = grown.diagnostics.find((d) => /grew by/.test(d.message))!;
+    const fileLenses = await server.connection.sendRequest<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: added.uri } });
+    const fileDelta = /this buffer: \+([\d,]+) B \(measured\)$/.exec(fileLenses[0].command.title);
+    assert.ok(fileDelta, fileLenses[0].command.title);
+    const forkBefore = Number(/^\.text\s+(\d+)/m.exec(execFileSync('size', ['-A', path.join(b.buildDir, 'kernel/fork.o')], { encoding: 'utf8' }))![1]);
     // Ground truth: the same sources through make, then nm.
     writeFileSync(fork, added.newText);
     writeFileSync(sched, grown.newText);
@@ -76,6 +80,9 @@ describe('measuring, trusted workspace', () => {
     execFileSync('make', ['-s', '-C', b.srcDir], { stdio: 'ignore' });
     const forkSyms = nmSized(path.join(b.buildDir, 'kernel/fork.o'));
     assert.equal(m[1], humanSize(forkSyms.find((s) => s.name === 'fork_measured')!.size).replace(/ B$/, ''));
+    // The file's delta covers all its sections; its .text part alone is what size -A shows growing.
+    const forkAfter = Number(/^\.text\s+(\d+)/m.exec(execFileSync('size', ['-A', path.join(b.buildDir, 'kernel/fork.o')], { encoding: 'utf8' }))![1]);
+    assert.ok(Number(fileDelta[1].replace(/,/g, '')) >= forkAfter - forkBefore && forkAfter > forkBefore, `${fileDelta[1]} vs .text +${forkAfter - forkBefore}`);
     const fairAfter = nmSized(path.join(b.buildDir, 'kernel/sched/fair.o'));
     const grewName = /^(\w+)\(\) grew by \+([\d,]+) B \(measured\)/.exec(grew.message)!;
     const delta = fairAfter.filter((s) => s.name.split('.')[0] === grewName[1]).reduce((a, s) => a + s.size, 0) - [...before].filter(([n]) => n.split('.')[0] === grewName[1]).reduce((a, [, n]) => a + n, 0);

@@ -74,6 +74,7 @@ const ctx: ServerContext = {
   builds,
   settings,
   newFunctions: new Map(),
+  measuredFileDelta: new Map(),
   trust: { trusted: false },
   estimator(lookups) {
     let e = estimators.get(lookups);

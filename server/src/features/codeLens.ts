@@ -6,6 +6,7 @@
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../builds';
 import { fileLens, functionLens } from '../lensModel';
+import { humanSize } from '../format';
 import { CommandIds } from '../protocol';
 import type { ServerContext } from './context';
 
@@ -49,7 +50,9 @@ export function register(connection: Connection, ctx: ServerContext): void {
       return toCodeLenses(textDocument.uri, remembered);
     }
     functions ??= ctx.functions.get(doc);
-    const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileLens(lookups, sourcePath).title }];
+    const delta = ctx.measuredFileDelta.get(textDocument.uri);
+    const fileTitle = fileLens(lookups, sourcePath).title + (delta !== undefined ? ` · this buffer: ${delta >= 0 ? '+' : '-'}${humanSize(Math.abs(delta))} (measured)` : '');
+    const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
     for (const fn of functions) {
       const line = fn.nameRange.start.line;
       const added = ctx.newFunctions.get(textDocument.uri)?.get(fn.name);

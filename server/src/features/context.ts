@@ -21,6 +21,8 @@ export interface ServerContext {
   estimator(lookups: IndexLookups): BuildEstimator | undefined;
   /** Per document: the functions the last build does not have, with their bytes when estimated or measured. */
   newFunctions: Map<string, Map<string, NewFunction>>;
+  /** Per document: the measured change of its object's bytes against the build's object. */
+  measuredFileDelta: Map<string, number>;
   /**
    * Workspace trust, as the client reports it. Untrusted (the default for a client
    * that does not say) means nothing from the workspace is ever executed.

@@ -170,6 +170,8 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
       );
     }
     rememberNew(doc.uri, fresh);
+    if (measured?.ok && measured.baselineObjectBytes !== undefined) ctx.measuredFileDelta.set(doc.uri, measured.objectBytes - measured.baselineObjectBytes);
+    else ctx.measuredFileDelta.delete(doc.uri);
     return out;
   };
 
@@ -239,6 +241,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
   ctx.documents.onClose((uri) => {
     clearTimeout(timers.get(uri));
     ctx.newFunctions.delete(uri);
+    ctx.measuredFileDelta.delete(uri);
     measurements.delete(uri);
     pending.get(uri)?.abort();
     clearTimeout(measureTimers.get(uri));
