@@ -61,6 +61,9 @@ describe('new built-in code, on the mini tree', () => {
     assert.match(config, /# CONFIG_EXT2_FS_XATTR is not set/);
     const ifdef = await typeInto('kernel/panic.c', '\n#ifdef CONFIG_EXT2_FS_XATTR\nint panic_xattr_only(void)\n{\n\treturn 2;\n}\n#else\nint panic_without_xattr(void)\n{\n\treturn 3;\n}\n#endif\n');
     assert.deepEqual(ifdef.typed.map((d) => d.message.split(':')[1].trim().split('(')[0]), ['panic_without_xattr']);
+    // Its lens says where it goes: nowhere in this build.
+    const lenses = await server.connection.sendRequest<{ range: { start: { line: number } }; command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: ifdef.uri } });
+    assert.ok(lenses.some((l) => l.command.title === 'not built — CONFIG_EXT2_FS_XATTR is not set'), JSON.stringify(lenses.slice(-3)));
   });
 
   test('a new file: built in when its Makefile names it, nothing when no Makefile does', async () => {

@@ -6,7 +6,9 @@
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../builds';
 import { fileLens, functionLens } from '../lensModel';
+import { configValue } from '../core/dotconfig';
 import { humanSize } from '../format';
+import { enclosingConditionals, isConfiguredOut } from '../preproc';
 import { CommandIds } from '../protocol';
 import type { ServerContext } from './context';
 
@@ -53,14 +55,28 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const delta = ctx.measuredFileDelta.get(textDocument.uri);
     const fileTitle = fileLens(lookups, sourcePath).title + (delta !== undefined ? ` · this buffer: ${delta >= 0 ? '+' : '-'}${humanSize(Math.abs(delta))} (measured)` : '');
     const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
+    // Functions under an #if the build's config turns off are not built, whatever their file.
+    const conditionals = lookups.config ? enclosingConditionals(doc.getText()) : undefined;
+    const valueOf = (name: string): string => configValue(lookups.config!, name);
     for (const fn of functions) {
       const line = fn.nameRange.start.line;
+      const off = conditionals ? isConfiguredOut(conditionals(line), valueOf) : undefined;
+      if (off && !lookups.file(sourcePath)?.functions.some((f) => f.name === fn.name)) {
+        lenses.push({ line, character: fn.nameRange.start.character, title: `not built — ${offText(off.text)}` });
+        continue;
+      }
       const added = ctx.newFunctions.get(textDocument.uri)?.get(fn.name);
       lenses.push({ line, character: fn.nameRange.start.character, title: functionLens(lookups, sourcePath, { ...fn, line }, added).title });
     }
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);
   });
+}
+
+/** `CONFIG_X is not set` for the common forms, else the condition itself. */
+function offText(condition: string): string {
+  const m = /^(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)?(CONFIG_\w+)\s*\)?$/.exec(condition.trim());
+  return m ? `${m[1]} is not set` : `#if ${condition} is false in this build`;
 }
 
 function toCodeLenses(uri: string, lenses: RememberedLens[]): CodeLens[] {
