@@ -112,15 +112,8 @@ describe('new built-in code on the Linux 6.1 fixture (edits in the buffer only)'
   after(() => server?.stop());
 
   async function type(rel: string, code: string, pred: (d: PublishedDiagnostic[]) => boolean = () => true) {
-    const { uri, text } = await server.open(path.join(FIXTURE, rel));
-    await server.waitForDiagnostics(uri);
-    const end = text.split('\n').length - 1;
-    const waiting = server.waitForDiagnostics(uri, pred);
-    await server.connection.sendNotification('textDocument/didChange', {
-      textDocument: { uri, version: 2 },
-      contentChanges: [{ range: { start: { line: end, character: 0 }, end: { line: end, character: 0 } }, text: code }],
-    });
-    return { uri, diagnostics: await waiting, line: end + 1 };
+    const r = await server.edit(path.join(FIXTURE, rel), 'end', code, pred);
+    return { uri: r.uri, diagnostics: r.diagnostics, line: r.line + 1 };
   }
 
   test('a new function in a built-in file: flagged, with an estimate calibrated on this build, in the lens and the hover', async () => {

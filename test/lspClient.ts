@@ -18,6 +18,12 @@ export interface TestServer {
   /** Resolves with the first status notification that satisfies `pred` (past or future). */
   waitForStatus(pred: (s: StatusParams) => boolean, timeoutMs?: number): Promise<StatusParams>;
   open(file: string, languageId?: string): Promise<{ uri: string; text: string }>;
+  /**
+   * Opens `file`, waits for its first diagnostics, inserts `code` (at the end, or
+   * after the first line matching a pattern) as one edit, and returns the next
+   * diagnostics that satisfy `pred`, with the text the buffer now holds.
+   */
+  edit(file: string, at: 'end' | RegExp, code: string, pred?: (d: PublishedDiagnostic[]) => boolean): Promise<EditResult>;
   /** Resolves with the next diagnostics published for `uri` that satisfy `pred`. */
   waitForDiagnostics(uri: string, pred?: (d: PublishedDiagnostic[]) => boolean, timeoutMs?: number): Promise<PublishedDiagnostic[]>;
   /** Resolves with the first kbloat/buildCandidates notification (past or future). */
@@ -33,6 +39,16 @@ export interface PublishedDiagnostic {
   code?: string;
   message: string;
   codeDescription?: { href: string };
+}
+
+export interface EditResult {
+  uri: string;
+  /** Diagnostics of the file as opened, before the edit. */
+  opened: PublishedDiagnostic[];
+  diagnostics: PublishedDiagnostic[];
+  /** Zero-based line where the inserted code starts. */
+  line: number;
+  newText: string;
 }
 
 export async function startServer(workspace: string, settings: Record<string, unknown> = {}, initializationOptions: Record<string, unknown> = {}): Promise<TestServer> {
@@ -81,7 +97,7 @@ export async function startServer(workspace: string, settings: Record<string, un
   });
   await connection.sendNotification('initialized', {});
   const { readFileSync } = await import('node:fs');
-  return {
+  const server: TestServer = {
     connection,
     process: child,
     statuses,
@@ -99,6 +115,19 @@ export async function startServer(workspace: string, settings: Record<string, un
         const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms`)), timeoutMs);
         diagnosticWaiters.push({ uri, pred, resolve: (d) => (clearTimeout(timer), resolve(d)) });
       });
+    },
+    async edit(file, at, code, pred = () => true) {
+      const { uri, text } = await server.open(file);
+      const opened = await server.waitForDiagnostics(uri);
+      const lines = text.split('\n');
+      const line = at === 'end' ? lines.length - 1 : lines.findIndex((l) => at.test(l)) + 1;
+      const waiting = server.waitForDiagnostics(uri, pred, 60_000);
+      await connection.sendNotification('textDocument/didChange', {
+        textDocument: { uri, version: 2 },
+        contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: code }],
+      });
+      const newText = [...lines.slice(0, line), ...code.split('\n').slice(0, -1), ...lines.slice(line)].join('\n');
+      return { uri, opened, diagnostics: await waiting, line, newText };
     },
     waitForCandidates() {
       if (candidates.length) return Promise.resolve(candidates[0]);
@@ -120,4 +149,5 @@ export async function startServer(workspace: string, settings: Record<string, un
       child.kill();
     },
   };
+  return server;
 }

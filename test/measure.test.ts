@@ -11,21 +11,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { humanSize } from '../server/src/core/report';
 import { nmSized, tempDir } from './helpers';
-import { PublishedDiagnostic, startServer, TestServer } from './lspClient';
+import { startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
-
-async function edit(server: TestServer, file: string, at: 'end' | { afterLineMatching: RegExp }, code: string, pred: (d: PublishedDiagnostic[]) => boolean) {
-  const { uri, text } = await server.open(file);
-  const lines = text.split('\n');
-  const line = at === 'end' ? lines.length - 1 : lines.findIndex((l) => at.afterLineMatching.test(l)) + 1;
-  const waiting = server.waitForDiagnostics(uri, pred, 60_000);
-  await server.connection.sendNotification('textDocument/didChange', {
-    textDocument: { uri, version: 2 },
-    contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: code }],
-  });
-  const newText = [...lines.slice(0, line), ...code.split('\n').slice(0, -1), ...lines.slice(line)].join('\n');
-  return { uri, diagnostics: await waiting, newText };
-}
 
 describe('measuring, trusted workspace', () => {
   let b: MiniBuild;
@@ -45,14 +32,14 @@ describe('measuring, trusted workspace', () => {
     const cmdFile = path.join(b.buildDir, 'kernel/.panic.o.cmd');
     const original = readFileSync(cmdFile, 'utf8');
     writeFileSync(cmdFile, original.replace(/^(cmd_kernel\/panic\.o := )gcc /m, '$1kbloat-no-such-cc '));
-    const missing = await edit(server, path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_extra(int x)\n{\n\treturn x + 1;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
+    const missing = await server.edit(path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_extra(int x)\n{\n\treturn x + 1;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
     assert.match(missing.diagnostics[0].message, /; not measured: the compiler kbloat-no-such-cc was not found$/);
     writeFileSync(cmdFile, original);
-    const broken = await edit(server, path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_broken(int x)\n{\n\treturn x +;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
+    const broken = await server.edit(path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_broken(int x)\n{\n\treturn x +;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
     assert.match(broken.diagnostics[0].message, /; not measured: the buffer does not compile: panic\.c:\d+:\d+: error: /);
     settings.measure = { enabled: true, timeoutSeconds: 0.001, growthThreshold: 64 };
     await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
-    const slow = await edit(server, path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_slow(int x)\n{\n\treturn x + 2;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
+    const slow = await server.edit(path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_slow(int x)\n{\n\treturn x + 2;\n}\n', (d) => d.some((x) => /not measured/.test(x.message)));
     assert.match(slow.diagnostics[0].message, /; not measured: the compile took longer than 1 ms$/);
     delete settings.measure;
     await server.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
@@ -60,14 +47,14 @@ describe('measuring, trusted workspace', () => {
 
   test('a new function and a grown one: measured sizes equal what make and nm -S give for the same source', async () => {
     const fork = path.join(b.srcDir, 'kernel/fork.c');
-    const added = await edit(server, fork, 'end', '\nint fork_measured(int x)\n{\n\tint s = 0;\n\tfor (int i = 0; i < x; i++)\n\t\ts += i * x;\n\treturn s;\n}\n', (d) => d.some((x) => /\(measured\)/.test(x.message)));
+    const added = await server.edit(fork, 'end', '\nint fork_measured(int x)\n{\n\tint s = 0;\n\tfor (int i = 0; i < x; i++)\n\t\ts += i * x;\n\treturn s;\n}\n', (d) => d.some((x) => /\(measured\)/.test(x.message)));
     const m = /— \+([\d,]+) B \(measured\)$/.exec(added.diagnostics.find((d) => /fork_measured/.test(d.message))!.message);
     assert.ok(m);
     const sched = path.join(b.srcDir, 'kernel/sched/fair.c');
     const fairText = readFileSync(sched, 'utf8');
     const fnLine = fairText.split('\n').findIndex((l) => /^\{/.test(l));
     assert.ok(fnLine > 0);
-    const grown = await edit(server, sched, { afterLineMatching: new RegExp(`^${fairText.split('\n')[fnLine].replace(/[{}]/g, '\\$&')}$`) }, '\tasm volatile(".rept 200\\n\\tnop\\n\\t.endr");\n', (d) => d.some((x) => /grew by/.test(x.message)));
+    const grown = await server.edit(sched, new RegExp(`^${fairText.split('\n')[fnLine].replace(/[{}]/g, '\\$&')}$`), '\tasm volatile(".rept 200\\n\\tnop\\n\\t.endr");\n', (d) => d.some((x) => /grew by/.test(x.message)));
     const grew = grown.diagnostics.find((d) => /grew by/.test(d.message))!;
     const fileLenses = await server.connection.sendRequest<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: added.uri } });
     const fileDelta = /this buffer: \+([\d,]+) B \(measured\)$/.exec(fileLenses[0].command.title);
@@ -110,7 +97,7 @@ describe('measuring, untrusted workspace', () => {
     writeFileSync(cmdFile, readFileSync(cmdFile, 'utf8').replace(/^(cmd_kernel\/panic\.o := )gcc /m, `$1${wrapper} `));
     server = await startServer(b.srcDir, {}, { trusted: false });
     await server.waitForStatus((s) => s.state === 'ready');
-    const untrusted = await edit(server, path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_untrusted(int x)\n{\n\treturn x * 5;\n}\n', (d) => d.length > 0);
+    const untrusted = await server.edit(path.join(b.srcDir, 'kernel/panic.c'), 'end', '\nint panic_untrusted(int x)\n{\n\treturn x * 5;\n}\n', (d) => d.length > 0);
     assert.match(untrusted.diagnostics[0].message, /; not measured: the workspace is not trusted$/);
     assert.equal(existsSync(marker), false, 'the compiler did not run');
     const measured = server.waitForDiagnostics(untrusted.uri, (d) => d.some((x) => /\(measured\)/.test(x.message)), 60_000);

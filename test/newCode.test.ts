@@ -24,17 +24,9 @@ describe('new built-in code, on the mini tree', () => {
     if (b) cleanupMiniBuild(b);
   });
 
-  /** Opens a file, appends `code` as an edit, and returns the diagnostics that follow. */
   async function typeInto(rel: string, code: string) {
-    const { uri, text } = await server.open(path.join(b.srcDir, rel));
-    const opened = await server.waitForDiagnostics(uri);
-    const lines = text.split('\n');
-    const waiting = server.waitForDiagnostics(uri);
-    await server.connection.sendNotification('textDocument/didChange', {
-      textDocument: { uri, version: 2 },
-      contentChanges: [{ range: { start: { line: lines.length - 1, character: 0 }, end: { line: lines.length - 1, character: 0 } }, text: code }],
-    });
-    return { uri, opened, typed: await waiting, firstNewLine: lines.length - 1 };
+    const r = await server.edit(path.join(b.srcDir, rel), 'end', code);
+    return { uri: r.uri, opened: r.opened, typed: r.diagnostics, firstNewLine: r.line };
   }
 
   test('a new function in a built-in file is flagged with the Makefile reason; the old ones are not', async () => {
