@@ -2,7 +2,7 @@
  * The `kbloat` command line. It uses the measurement core directly (no LSP).
  * Bad input prints one line on stderr and exits with status 2, never a stack trace.
  */
-import { statSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BloatOMeterMode, bloatOMeterFiles, formatBloatOMeter } from './core/bloatOMeter';
 import { Budgets, checkBudgets, formatVerdicts, parsePercent, parseSize } from './core/budget';
@@ -11,8 +11,11 @@ import { DiffFilter, diffBuilds, readBuildConfig } from './core/diff';
 import { formatDiff } from './core/diffFormat';
 import { KbloatInputError } from './core/errors';
 import { isFile } from './core/fsRead';
+import { addRecord, DuplicateLabel, historyTable, readConfigText, readHistory, recordFromIndex } from './core/history';
+import { historyHtml } from './core/historyHtml';
 import { locateBuild } from './core/locate';
-import { ReportGrouping, reportJson, reportTable } from './core/report';
+import { humanSize, ReportGrouping, reportJson, reportTable } from './core/report';
+import { sweep } from './core/sweep';
 
 const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
 
@@ -22,6 +25,9 @@ BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folde
 const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
        kbloat diff OLD NEW [--format bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
        kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
+       kbloat track [BUILD_DIR] --history FILE --label LABEL [--replace] [--no-cache]
+       kbloat history FILE [--html OUT.html] [--title TITLE]
+       kbloat sweep --source TREE --config TARGET --revs REV1,REV2,... --history FILE [--out DIR] [--make-arg ARG]... [--no-cache]
 
 Maps every byte of vmlinux to the source file and function it came from.
 BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.
@@ -160,6 +166,65 @@ function runCheck(argv: string[]): number {
   return verdicts.every((v) => v.ok) ? 0 : 1;
 }
 
+function runTrack(argv: string[]): number {
+  const o = parseOptions(argv, ['--history', '--label'], ['--replace', '--no-cache']);
+  if (o.positional.length > 1) throw new BadArgument(`unexpected argument ${o.positional[1]}`);
+  const history = o.values.get('--history');
+  const label = o.values.get('--label');
+  if (!history) throw new BadArgument('track needs --history FILE');
+  if (!label) throw new BadArgument('track needs --label LABEL');
+  const dir = o.positional[0] ?? '.';
+  const { index } = loadIndex(dir, { noCache: o.flags.has('--no-cache') });
+  const record = recordFromIndex(index, label, readConfigText(dir));
+  addRecord(history, record, o.flags.has('--replace'));
+  process.stdout.write(`${label}: resident ${humanSize(record.totals.resident)}, image ${humanSize(record.totals.image)} -> ${history}\n`);
+  return 0;
+}
+
+function runHistory(argv: string[]): number {
+  const o = parseOptions(argv, ['--html', '--title'], []);
+  if (o.positional.length !== 1) throw new BadArgument('history needs one history file: kbloat history FILE [--html OUT.html]');
+  const file = o.positional[0];
+  if (!isFile(file)) throw new BadArgument(`${file}: no such history file`);
+  const records = readHistory(file);
+  const html = o.values.get('--html');
+  if (html === undefined) process.stdout.write(historyTable(records));
+  else {
+    writeFileSync(html, historyHtml(records, o.values.get('--title')));
+    process.stdout.write(`${records.length} labels -> ${html}\n`);
+  }
+  return 0;
+}
+
+function runSweep(argv: string[]): number {
+  // --make-arg may be given many times, so it is taken out before the common parser sees it.
+  const makeArgs: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--make-arg') {
+      if (argv[i + 1] === undefined) throw new BadArgument('--make-arg needs a value');
+      makeArgs.push(argv[++i]);
+    } else if (argv[i].startsWith('--make-arg=')) makeArgs.push(argv[i].slice('--make-arg='.length));
+    else rest.push(argv[i]);
+  }
+  const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out'], ['--no-cache']);
+  if (o.positional.length) throw new BadArgument(`unexpected argument ${o.positional[0]}`);
+  const need = (name: string, what: string): string => {
+    const v = o.values.get(name);
+    if (!v) throw new BadArgument(`sweep needs ${name} ${what}`);
+    return v;
+  };
+  const source = need('--source', 'TREE (a git work tree of the kernel)');
+  const config = need('--config', 'TARGET (a make target that writes .config: tinyconfig, defconfig, ...)');
+  const revs = need('--revs', 'REV1,REV2,...').split(',').map((r) => r.trim()).filter(Boolean);
+  const history = need('--history', 'FILE');
+  if (revs.length === 0) throw new BadArgument('--revs names no revision');
+  if (!statSync(source).isDirectory()) throw new BadArgument(`${source} is not a folder`);
+  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log: (l) => process.stderr.write(`kbloat sweep: ${l}\n`) });
+  process.stdout.write(`built ${result.built.length}, skipped ${result.skipped.length} (already tracked), failed ${result.failed.length}${result.failed.length ? `: ${result.failed.join(', ')}` : ''}\n`);
+  return result.failed.length ? 1 : 0;
+}
+
 export function main(argv: string[]): number {
   const [command, ...rest] = argv;
   try {
@@ -167,12 +232,15 @@ export function main(argv: string[]): number {
       process.stdout.write(FULL_USAGE + '\n');
       return command === undefined ? 2 : 0;
     }
-    if ((command === 'diff' || command === 'check') && (rest.includes('--help') || rest.includes('-h'))) {
+    if (['diff', 'check', 'track', 'history', 'sweep'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
       process.stdout.write(FULL_USAGE + '\n');
       return 0;
     }
     if (command === 'diff') return runDiff(rest);
     if (command === 'check') return runCheck(rest);
+    if (command === 'track') return runTrack(rest);
+    if (command === 'history') return runHistory(rest);
+    if (command === 'sweep') return runSweep(rest);
     if (command !== 'report') throw new UsageError(`unknown command "${command}"`);
     const args = parseReportArgs(rest);
     const { index } = loadIndex(args.dir, { noCache: args.noCache });
@@ -184,7 +252,7 @@ export function main(argv: string[]): number {
       process.stderr.write(`kbloat: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof BadArgument) {
+    if (e instanceof BadArgument || e instanceof DuplicateLabel) {
       process.stderr.write(`kbloat: ${e.message}\n`);
       return 2;
     }

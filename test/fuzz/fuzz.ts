@@ -15,6 +15,7 @@ import { parseDotConfig } from '../../server/src/core/dotconfig';
 import { ElfFile } from '../../server/src/core/elf';
 import { KbloatInputError } from '../../server/src/core/errors';
 import { parseKbuildMakefile } from '../../server/src/core/kbuild';
+import { parseKconfigFile } from '../../server/src/core/kconfig';
 import { parseLinkerMap } from '../../server/src/core/linkerMap';
 import { parseSystemMap } from '../../server/src/core/systemMap';
 
@@ -94,6 +95,7 @@ export function targets(fixture: string): Target[] {
     { name: '.cmd', input: read('kernel/.fork.o.cmd'), run: (d) => void parseCmdFile(d.toString('latin1'), '.fork.o.cmd') },
     { name: '.config', input: read('.config'), run: (d) => void parseDotConfig(d.toString('latin1'), '.config') },
     { name: 'Makefile', input: read('kernel/Makefile'), run: (d) => void parseKbuildMakefile(d.toString('latin1'), 'kernel', 'kernel/Makefile') },
+    { name: 'Kconfig', input: read('drivers/tty/serial/8250/Kconfig'), run: (d) => void parseKconfigFile(d.toString('latin1'), 'Kconfig') },
   ];
 }
 
