@@ -165,11 +165,19 @@ describe('language server on the mini tree (not-built files)', () => {
     const ready = server.statuses.filter((s) => s.state === 'ready');
     const before = ready[ready.length - 1];
     const seen = server.statuses.length;
-    // The moment make has written half of the new vmlinux.
+    // make writing the new vmlinux and System.map in chunks: first a quarter of
+    // vmlinux, then half of it, with System.map cut short as well.
     const vmlinux = path.join(b.buildDir, 'vmlinux');
+    const systemMap = path.join(b.buildDir, 'System.map');
     const full = readFileSync(vmlinux);
-    writeFileSync(vmlinux, full.subarray(0, full.length >> 1));
+    writeFileSync(vmlinux, full.subarray(0, full.length >> 2));
+    await server.waitForStatus((s) => server.statuses.indexOf(s) >= seen && s.state === 'stale');
+    appendFileSync(vmlinux, full.subarray(full.length >> 2, full.length >> 1));
+    writeFileSync(systemMap, readFileSync(systemMap).subarray(0, 100));
     await server.waitForStatus((s) => server.statuses.indexOf(s) >= seen && s.state === 'stale' && /rewritten|retrying/.test(s.message ?? ''));
+    // Meanwhile the last good index keeps serving.
+    const meanwhile = await server.open(path.join(b.srcDir, 'kernel/fork.c'));
+    assert.ok((await lensesOf(server, meanwhile.uri)).some((l) => / in vmlinux/.test(l.command.title)), 'lenses from the last good build');
     // Then the real rebuild finishes, with more code in the kernel proper.
     appendFileSync(path.join(b.srcDir, 'kernel/fork.c'), '\nint kbloat_test_growth(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * x ^ (s >> 3); return s; }\n');
     execFileSync('make', ['-s', '-C', b.srcDir], { stdio: 'ignore' });
