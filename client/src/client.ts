@@ -4,7 +4,25 @@
  */
 import { ExtensionContext, workspace } from 'vscode';
 import { TrustNotification } from '../../server/src/protocol';
-import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+
+/** Restarts a server that died, up to a few times in a few minutes, and says so once. */
+function restartingErrorHandler(): LanguageClientOptions['errorHandler'] {
+  const restarts: number[] = [];
+  let told = false;
+  return {
+    error: () => ({ action: ErrorAction.Continue }),
+    closed: () => {
+      const now = Date.now();
+      while (restarts.length && now - restarts[0] > 3 * 60_000) restarts.shift();
+      restarts.push(now);
+      if (restarts.length > 4) return { action: CloseAction.DoNotRestart, message: 'Kernel Bloat Lens: the language server stopped 5 times in 3 minutes and is not restarted again. Run "Developer: Reload Window" to try again.' };
+      const message = told ? undefined : 'Kernel Bloat Lens: the language server stopped and was restarted.';
+      told = true;
+      return { action: CloseAction.Restart, message, handled: !message };
+    },
+  };
+}
 
 let client: LanguageClient | undefined;
 
@@ -22,6 +40,7 @@ export async function startClient(context: ExtensionContext): Promise<LanguageCl
       { scheme: 'file', language: 'makefile' },
     ],
     synchronize: { configurationSection: 'kbloat' },
+    errorHandler: restartingErrorHandler(),
     initializationOptions: {
       // Measuring compiles the buffer with the build's recorded command: only in a trusted workspace.
       trusted: workspace.isTrusted,
