@@ -31,6 +31,9 @@ function real(p: string): string {
 export class Builds {
   private readonly services = new Map<string, IndexService>();
   private readonly folderBuild = new Map<string, string | undefined>();
+  /** Baseline builds (kbloat.baselineBuildDirectory), indexed quietly: their state is not the status bar's. */
+  private readonly baselines = new Map<string, IndexService>();
+  private readonly folderBaseline = new Map<string, string | undefined>();
   private folders: WorkspaceFolderInfo[] = [];
 
   constructor(
@@ -43,6 +46,7 @@ export class Builds {
   async configure(folders: WorkspaceFolderInfo[]): Promise<void> {
     this.folders = folders;
     const wanted = new Set<string>();
+    const wantedBaselines = new Set<string>();
     for (const f of folders) {
       const s = await this.settings.get(f.uri);
       let dir: string | undefined;
@@ -56,6 +60,21 @@ export class Builds {
       }
       this.folderBuild.set(f.path, dir);
       if (dir) wanted.add(dir);
+      const base = s.baselineBuildDirectory ? real(path.isAbsolute(s.baselineBuildDirectory) ? s.baselineBuildDirectory : path.join(f.path, s.baselineBuildDirectory)) : undefined;
+      this.folderBaseline.set(f.path, base);
+      if (base) wantedBaselines.add(base);
+    }
+    for (const [dir, svc] of this.baselines) {
+      if (!wantedBaselines.has(dir)) {
+        svc.dispose();
+        this.baselines.delete(dir);
+      }
+    }
+    for (const dir of wantedBaselines) {
+      if (this.baselines.has(dir)) continue;
+      const svc = new IndexService(dir, { status: () => undefined, indexed: (l) => this.listener.indexed?.(l) }, this.options);
+      this.baselines.set(dir, svc);
+      svc.start();
     }
     for (const [dir, svc] of this.services) {
       if (!wanted.has(dir)) {
@@ -87,6 +106,14 @@ export class Builds {
     return this.services.size === 1 ? [...this.services.values()][0] : undefined;
   }
 
+  /** The baseline build of the workspace folder that holds this document, when one is set. */
+  baselineForDocument(uri: string): IndexService | undefined {
+    const p = URI.toFsPath(uri);
+    const folder = p ? this.folders.filter((f) => p === f.path || p.startsWith(f.path + path.sep)).sort((a, b) => b.path.length - a.path.length)[0] : this.folders[0];
+    const dir = folder ? this.folderBaseline.get(folder.path) : [...this.folderBaseline.values()].find(Boolean);
+    return dir ? this.baselines.get(dir) : undefined;
+  }
+
   all(): IndexService[] {
     return [...this.services.values()];
   }
@@ -97,7 +124,9 @@ export class Builds {
 
   dispose(): void {
     for (const s of this.services.values()) s.dispose();
+    for (const s of this.baselines.values()) s.dispose();
     this.services.clear();
+    this.baselines.clear();
   }
 }
 

@@ -152,6 +152,21 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
   return { title: `${humanSize(entry.size)} ${where}${parts}${classNote}`, bytes: entry.size };
 }
 
+/** ` (+96 B)` against the baseline's same function or file; ` (new)` when the baseline has none. */
+export function deltaNote(now: number, before: number | undefined): string {
+  if (before === undefined) return ' (new)';
+  const d = now - before;
+  return d === 0 ? ' (±0 B)' : ` (${d > 0 ? '+' : '−'}${humanSize(Math.abs(d))})`;
+}
+
+/** Bytes of a function (or, without a name, of the whole file) in the baseline build. */
+export function baselineBytes(baseline: IndexLookups, sourcePath: string, functionName?: string): number | undefined {
+  const file = baseline.file(sourcePath);
+  if (!file || file.status === 'not-built') return undefined;
+  if (functionName === undefined) return sumBytes(file.bytes);
+  return file.functions.find((f) => f.name === functionName)?.size;
+}
+
 /** The lens on line 1: the file's total, its status and why. */
 export function fileLens(lookups: IndexLookups, sourcePath: string): FunctionLens {
   const file = lookups.file(sourcePath);

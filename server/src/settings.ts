@@ -7,12 +7,14 @@ import type { Connection } from 'vscode-languageserver/node';
 export interface KbloatSettings {
   /** Kernel build folder; relative paths are relative to the workspace folder. Empty: discover. */
   buildDirectory: string;
+  /** A second build to compare against (deltas in every lens, Compare with Baseline). Empty: none. */
+  baselineBuildDirectory: string;
   codeLens: { enabled: boolean };
   newCode: { enabled: boolean; severity: 'hint' | 'information' | 'warning' };
   measure: { enabled: boolean; growthThreshold: number; timeoutSeconds: number };
 }
 
-export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
+export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', baselineBuildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
 
 function positive(v: unknown, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
@@ -40,6 +42,7 @@ export class Settings {
             .getConfiguration({ scopeUri, section: 'kbloat' })
             .then((raw: Partial<KbloatSettings> | null) => ({
               buildDirectory: typeof raw?.buildDirectory === 'string' ? raw.buildDirectory : DEFAULT_SETTINGS.buildDirectory,
+              baselineBuildDirectory: typeof raw?.baselineBuildDirectory === 'string' ? raw.baselineBuildDirectory : '',
               codeLens: { enabled: raw?.codeLens?.enabled !== false },
               newCode: {
                 enabled: raw?.newCode?.enabled !== false,

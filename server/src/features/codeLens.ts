@@ -5,7 +5,7 @@
  */
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../builds';
-import { fileLens, functionLens } from '../lensModel';
+import { baselineBytes, deltaNote, fileLens, functionLens } from '../lensModel';
 import { configValue } from '../core/dotconfig';
 import { humanSize } from '../format';
 import { enclosingConditionals, isConfiguredOut } from '../preproc';
@@ -53,7 +53,10 @@ export function register(connection: Connection, ctx: ServerContext): void {
     }
     functions ??= ctx.functions.get(doc);
     const delta = ctx.measuredFileDelta.get(textDocument.uri);
-    const fileTitle = fileLens(lookups, sourcePath).title + (delta !== undefined ? ` · this buffer: ${delta >= 0 ? '+' : '-'}${humanSize(Math.abs(delta))} (measured)` : '');
+    const baseline = ctx.builds.baselineForDocument(textDocument.uri)?.lookups;
+    const file = fileLens(lookups, sourcePath);
+    const fileVsBaseline = baseline && file.bytes !== undefined ? deltaNote(file.bytes, baselineBytes(baseline, sourcePath)) : '';
+    const fileTitle = file.title.replace(/^([^:]+: \S+ \S+)/, `$1${fileVsBaseline}`) + (delta !== undefined ? ` · this buffer: ${delta >= 0 ? '+' : '-'}${humanSize(Math.abs(delta))} (measured)` : '');
     const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
     // Functions under an #if the build's config turns off are not built, whatever their file.
     const conditionals = lookups.config ? enclosingConditionals(doc.getText()) : undefined;
@@ -66,7 +69,10 @@ export function register(connection: Connection, ctx: ServerContext): void {
         continue;
       }
       const added = ctx.newFunctions.get(textDocument.uri)?.get(fn.name);
-      lenses.push({ line, character: fn.nameRange.start.character, title: functionLens(lookups, sourcePath, { ...fn, line }, added).title });
+      const lens = functionLens(lookups, sourcePath, { ...fn, line }, added);
+      // Against a baseline build: `1.2 KiB in vmlinux (+96 B)`.
+      const title = baseline && lens.bytes !== undefined && !added ? lens.title.replace(/^(\S+ \S+)/, `$1${deltaNote(lens.bytes, baselineBytes(baseline, sourcePath, fn.name))}`) : lens.title;
+      lenses.push({ line, character: fn.nameRange.start.character, title });
     }
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);
