@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { humanSize } from '../server/src/core/report';
-import { nmSized } from './helpers';
+import { nmSized, runCli } from './helpers';
 import { startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
@@ -53,5 +53,16 @@ describe('lenses against a baseline build', () => {
     const newLine = lines.findIndex((l) => /fork_baseline_new\(/.test(l));
     assert.equal(lenses.find((l) => l.range.start.line === newLine)?.command.title, `${humanSize(size(changed, 'fork_baseline_new'))} (new) in vmlinux`);
     assert.match(lenses[0].command.title, /^fork\.c: \S+ \S+ \(\+[\d,.]+ (B|KiB)\) in vmlinux/);
+  });
+
+  test('Compare with Baseline: the diff as kbloat diff prints it', async () => {
+    const r = await server.connection.sendRequest<{ ok: boolean; text: string }>('kbloat/compareWithBaseline', {});
+    assert.equal(r.ok, true, r.text);
+    assert.match(r.text, /kernel_clone/);
+    assert.match(r.text, /fork_baseline_new/);
+    // Its totals line agrees with the two builds' own images.
+    const cli = runCli(['diff', base.buildDir, changed.buildDir]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(r.text.split('\n').find((l) => /image/.test(l)), cli.stdout.split('\n').find((l) => /image/.test(l)));
   });
 });

@@ -76,3 +76,15 @@ export const CommandIds = {
   reindex: 'kbloat.reindex',
   openSizeView: 'kbloat.openSizeView',
 } as const;
+
+export interface CompareWithBaselineResult {
+  /** The diff as `kbloat diff` prints it, or why there is none. */
+  text: string;
+  ok: boolean;
+}
+
+/** client → server: the current build against kbloat.baselineBuildDirectory, as text. */
+export namespace CompareWithBaselineRequest {
+  export const method = 'kbloat/compareWithBaseline';
+  export const type = new RequestType<{ uri?: string }, CompareWithBaselineResult, void>(method);
+}

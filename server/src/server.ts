@@ -11,6 +11,7 @@ import type { IndexServiceOptions } from './indexService';
 import type { ServerContext } from './features/context';
 import * as codeLens from './features/codeLens';
 import * as hover from './features/hover';
+import * as compare from './features/compare';
 import * as newCodeFeature from './features/newCode';
 import * as sizeTree from './features/sizeTree';
 import { DocumentFunctions } from './functions';
@@ -129,6 +130,7 @@ documents.onClose((uri) => ctx.functions?.closed(uri));
 codeLens.register(connection, ctx);
 hover.register(connection, ctx);
 sizeTree.register(connection, ctx);
+compare.register(connection, ctx);
 newCode = newCodeFeature.register(connection, ctx);
 connection.onRequest('kbloat/reindex', () => builds.reindexAll());
 connection.onNotification(TrustNotification.type, ({ trusted }) => {
