@@ -1,7 +1,7 @@
 /** The commands, as factories in one table, ids from the shared protocol file. */
-import { commands, Disposable, Position, Range, Selection, TextEditorRevealType, Uri, window } from 'vscode';
+import { commands, Disposable, Position, Range, Selection, TextEditorRevealType, Uri, window, workspace } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds } from '../../server/src/protocol';
+import { CommandIds, CompareWithBaselineRequest } from '../../server/src/protocol';
 import type { SizeView } from './sizeView';
 
 export function registerCommands(client: LanguageClient, view: SizeView): Disposable {
@@ -16,6 +16,13 @@ export function registerCommands(client: LanguageClient, view: SizeView): Dispos
       await commands.executeCommand('editor.action.showHover');
     },
     [CommandIds.reindex]: () => client.sendRequest('kbloat/reindex'),
+    // The current build against kbloat.baselineBuildDirectory, in a new editor.
+    [CommandIds.compareWithBaseline]: async () => {
+      const uri = window.activeTextEditor?.document.uri.toString();
+      const r = await client.sendRequest(CompareWithBaselineRequest.type, { uri });
+      if (!r.ok) return window.showWarningMessage(r.text);
+      await window.showTextDocument(await workspace.openTextDocument({ content: r.text, language: 'plaintext' }));
+    },
     [CommandIds.openSizeView]: () => commands.executeCommand('kbloat.sizeView.focus').then(undefined, () => view.reveal()),
   };
   return Disposable.from(...Object.entries(table).map(([id, fn]) => commands.registerCommand(id, fn)));

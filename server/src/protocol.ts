@@ -68,6 +68,26 @@ export namespace TrustNotification {
   export const type = new NotificationType<TrustParams>(method);
 }
 
+export interface SizeMapParams {
+  /** The webview's nonce and `cspSource`, for the page's Content-Security-Policy. */
+  nonce: string;
+  cspSource: string;
+  /** Colour by section class (default) or by the change against a second loaded build. */
+  colorBy?: 'class' | 'delta';
+}
+
+export interface SizeMapResult {
+  html: string;
+  /** The source tree the page's relative paths are in. */
+  sourceDir: string;
+}
+
+/** client → server: the Kernel Size Map page of the indexed build; null without an index. */
+export namespace SizeMapRequest {
+  export const method = 'kbloat/sizeMap';
+  export const type = new RequestType<SizeMapParams, SizeMapResult | null, void>(method);
+}
+
 /** Command ids, used by lenses (server) and registered by the client. */
 export const CommandIds = {
   /** Arguments: [uri: string, position: { line, character }]. Shows the hover breakdown there. */
@@ -75,6 +95,9 @@ export const CommandIds = {
   pickBuild: 'kbloat.pickBuildDirectory',
   reindex: 'kbloat.reindex',
   openSizeView: 'kbloat.openSizeView',
+  openSizeMap: 'kbloat.openSizeMap',
+  openSizeHistory: 'kbloat.openSizeHistory',
+  compareWithBaseline: 'kbloat.compareWithBaseline',
 } as const;
 
 export interface CompareWithBaselineResult {
