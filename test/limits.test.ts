@@ -10,21 +10,17 @@ import { after, before, describe, test } from 'node:test';
 import { buildIndex } from '../server/src/core/buildIndex';
 import { findBuildCandidates } from '../server/src/discover';
 import { tempDir } from './helpers';
-import { startServer, TestServer } from './lspClient';
+import { startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 describe('limits in the language server', () => {
   let b: MiniBuild;
   let server: TestServer;
+  let stop: () => Promise<void>;
   before(async () => {
-    b = buildMiniKernel({});
-    server = await startServer(b.srcDir);
-    await server.waitForStatus((s) => s.state === 'ready');
+    ({ build: b, server, stop } = await startServerOnMiniBuild());
   });
-  after(async () => {
-    await server?.stop();
-    if (b) cleanupMiniBuild(b);
-  });
+  after(() => stop?.());
 
   test('a generated 5 MB C file: only the file-level lens, answered quickly; the server keeps answering', async () => {
     const file = path.join(b.srcDir, 'drivers/misc/generated_tables.c');

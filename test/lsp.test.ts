@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/core/symbolNames';
 import { humanSize } from '../server/src/core/report';
 import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, tempDir } from './helpers';
-import { PublishedDiagnostic, startServer, TestServer } from './lspClient';
+import { PublishedDiagnostic, startServer, startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 interface Lens {
@@ -143,15 +143,11 @@ describe('new built-in code on the Linux 6.1 fixture (edits in the buffer only)'
 describe('language server on the mini tree (not-built files)', () => {
   let b: MiniBuild;
   let server: TestServer;
+  let stop: () => Promise<void>;
   before(async () => {
-    b = buildMiniKernel({});
-    server = await startServer(b.srcDir);
-    await server.waitForStatus((s) => s.state === 'ready');
+    ({ build: b, server, stop } = await startServerOnMiniBuild());
   });
-  after(async () => {
-    await server?.stop();
-    if (b) cleanupMiniBuild(b);
-  });
+  after(() => stop?.());
 
   test('a file that is not built says why', async () => {
     const { uri } = await server.open(path.join(b.srcDir, 'fs/ext2/xattr.c'));

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import type { StatusParams } from '../server/src/protocol';
 import { REPO, tempDir } from './helpers';
+import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 export interface TestServer {
   connection: MessageConnection;
@@ -150,4 +151,25 @@ export async function startServer(workspace: string, settings: Record<string, un
     },
   };
   return server;
+}
+
+/**
+ * The mini tree built in a temp folder with a language server on it, ready.
+ * `stop()` stops the server and removes the build.
+ */
+export async function startServerOnMiniBuild(
+  settings: Record<string, unknown> = {},
+  initializationOptions: Record<string, unknown> = {},
+): Promise<{ build: MiniBuild; server: TestServer; stop(): Promise<void> }> {
+  const build = buildMiniKernel({});
+  const server = await startServer(build.srcDir, settings, initializationOptions);
+  await server.waitForStatus((s) => s.state === 'ready');
+  return {
+    build,
+    server,
+    async stop() {
+      await server.stop();
+      cleanupMiniBuild(build);
+    },
+  };
 }

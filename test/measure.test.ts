@@ -11,22 +11,18 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { humanSize } from '../server/src/core/report';
 import { nmSized, tempDir } from './helpers';
-import { startServer, TestServer } from './lspClient';
+import { startServer, startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 describe('measuring, trusted workspace', () => {
   let b: MiniBuild;
   let server: TestServer;
   const settings: Record<string, unknown> = {};
+  let stop: () => Promise<void>;
   before(async () => {
-    b = buildMiniKernel({});
-    server = await startServer(b.srcDir, settings, { trusted: true });
-    await server.waitForStatus((s) => s.state === 'ready');
+    ({ build: b, server, stop } = await startServerOnMiniBuild(settings, { trusted: true }));
   });
-  after(async () => {
-    await server?.stop();
-    if (b) cleanupMiniBuild(b);
-  });
+  after(() => stop?.());
 
   test('bad inputs: a missing compiler, a buffer that does not compile, a compile over the time limit', async () => {
     const cmdFile = path.join(b.buildDir, 'kernel/.panic.o.cmd');

@@ -7,22 +7,18 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startServer, TestServer } from './lspClient';
-import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
+import { startServerOnMiniBuild, TestServer } from './lspClient';
+import type { MiniBuild } from './minikernel';
 
 describe('new built-in code, on the mini tree', () => {
   let b: MiniBuild;
   let server: TestServer;
   const settings: Record<string, unknown> = {};
+  let stop: () => Promise<void>;
   before(async () => {
-    b = buildMiniKernel({});
-    server = await startServer(b.srcDir, settings);
-    await server.waitForStatus((s) => s.state === 'ready');
+    ({ build: b, server, stop } = await startServerOnMiniBuild(settings));
   });
-  after(async () => {
-    await server?.stop();
-    if (b) cleanupMiniBuild(b);
-  });
+  after(() => stop?.());
 
   async function typeInto(rel: string, code: string) {
     const r = await server.edit(path.join(b.srcDir, rel), 'end', code);

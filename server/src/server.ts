@@ -100,9 +100,10 @@ connection.onInitialize(async (params) => {
   ctx.trust.trusted = init.trusted === true;
   try {
     const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
-    parser = await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()));
+    const wasm = init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations());
+    parser = await createCParser(wasm);
     // The estimator parses calibration files with a parser of its own, so user documents' trees stay put.
-    ctx.functions = new DocumentFunctions(new DocumentTrees(await createCParser(init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations()))));
+    ctx.functions = new DocumentFunctions(new DocumentTrees(await createCParser(wasm)));
   } catch (e) {
     connection.console.error(`kbloat: the C parser did not load (${(e as Error).message}); only file-level sizes are shown`);
   }
