@@ -146,3 +146,52 @@ export function tryReadObjectContents(file: string, warnings: string[]): ObjectC
     throw e;
   }
 }
+
+/** What an object links against: the globals it defines and needs, and its section names. */
+export interface ObjectLinkage {
+  /** Global symbols defined here; weak ones separately, since a strong definition elsewhere wins. */
+  defined: string[];
+  weak: string[];
+  /** Symbols this object uses but does not define (nm -u). */
+  undefined: string[];
+  /** Names of the allocated sections with bytes (`.initcall1.init`, `.init.setup`, ...). */
+  sections: string[];
+  /** Symbols this object exports with EXPORT_SYMBOL*: `__ksymtab_<name>` symbols and `___ksymtab+<name>` sections. */
+  exports: string[];
+}
+
+const KSYMTAB_SECTION = /^___ksymtab(?:_gpl|_unused|_unused_gpl|_gpl_future)?\+(.+)$/;
+const KSYMTAB_SYMBOL = /^__ksymtab_(.+)$/;
+
+/**
+ * Reads only an object's section headers and symbol table: cheap enough for
+ * every built-in object of a distro kernel (thousands of files).
+ */
+export function readObjectLinkage(file: string): ObjectLinkage {
+  const elf = ElfFile.open(file);
+  try {
+    const sections: string[] = [];
+    const exports = new Set<string>();
+    for (const s of elf.sections) {
+      if ((s.flags & SHF_ALLOC) === 0 || s.size === 0) continue;
+      sections.push(s.name);
+      const m = KSYMTAB_SECTION.exec(s.name);
+      if (m) exports.add(m[1]);
+    }
+    const defined: string[] = [];
+    const weak: string[] = [];
+    const undef: string[] = [];
+    for (const sym of elf.symbols()) {
+      if (!sym.name || sym.type === STT_FILE || sym.type === STT_SECTION) continue;
+      const m = KSYMTAB_SYMBOL.exec(sym.name);
+      // __ksymtab_strings and the per-kind table sections are not exports.
+      if (m && sym.shndx !== SHN_UNDEF && !/^(strings|gpl)$/.test(m[1])) exports.add(m[1]);
+      if (sym.bind === 0) continue;
+      if (sym.shndx === SHN_UNDEF) undef.push(sym.name);
+      else (sym.bind === 2 ? weak : defined).push(sym.name);
+    }
+    return { defined, weak, undefined: undef, sections, exports: [...exports] };
+  } finally {
+    elf.close();
+  }
+}
