@@ -114,6 +114,18 @@ export class Builds {
     return dir ? this.baselines.get(dir) : undefined;
   }
 
+  /**
+   * Whether a file lies inside a workspace folder, links resolved: code actions
+   * edit nothing else (an O= build's .config, a source tree elsewhere).
+   */
+  inWorkspace(file: string): boolean {
+    const p = real(file);
+    return this.folders.some((f) => {
+      const root = real(f.path);
+      return p === root || p.startsWith(root + path.sep);
+    });
+  }
+
   all(): IndexService[] {
     return [...this.services.values()];
   }

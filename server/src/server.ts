@@ -4,14 +4,18 @@
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { createConnection, ProposedFeatures, TextDocumentSyncKind, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocumentSyncKind, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { Builds, WorkspaceFolderInfo } from './builds';
+import { DiagnosticSets } from './diagnostics';
 import { Documents } from './documents';
+import { modularizeView } from './modularizeService';
 import type { IndexServiceOptions } from './indexService';
 import type { ServerContext } from './features/context';
 import * as codeLens from './features/codeLens';
 import * as hover from './features/hover';
+import * as codeActions from './features/codeActions';
 import * as compare from './features/compare';
+import * as kconfigDiagnostics from './features/kconfigDiagnostics';
 import * as newCodeFeature from './features/newCode';
 import * as sizeMap from './features/sizeMap';
 import * as sizeTree from './features/sizeTree';
@@ -78,6 +82,10 @@ const ctx: ServerContext = {
   newFunctions: new Map(),
   measuredFileDelta: new Map(),
   trust: { trusted: false },
+  diagnostics: new DiagnosticSets(connection),
+  modularize(svc, load) {
+    return svc.lookups ? modularizeView(svc.lookups.index, load, (m) => connection.console.warn(m)) : undefined;
+  },
   estimator(lookups) {
     let e = estimators.get(lookups);
     if (!e && parser) {
@@ -112,6 +120,7 @@ connection.onInitialize(async (params) => {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeLensProvider: { resolveProvider: false },
       hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, codeActions.MODULARIZE_KIND], resolveProvider: false },
     },
     serverInfo: { name: 'kbloat' },
   };
@@ -134,6 +143,8 @@ hover.register(connection, ctx);
 sizeTree.register(connection, ctx);
 sizeMap.register(connection, ctx);
 compare.register(connection, ctx);
+codeActions.register(connection, ctx);
+kconfigDiagnostics.register(connection, ctx);
 newCode = newCodeFeature.register(connection, ctx);
 connection.onRequest('kbloat/reindex', () => builds.reindexAll());
 connection.onNotification(TrustNotification.type, ({ trusted }) => {

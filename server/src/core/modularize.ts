@@ -191,6 +191,11 @@ export class ModularizeAnalysis {
     return folder[arch] ?? arch;
   }
 
+  /** Whether the Kconfig tree defines a symbol (without CONFIG_): a new option needs a name nobody uses. */
+  kconfigSymbolExists(name: string): boolean {
+    return this.tree()?.symbols.has(name.replace(/^CONFIG_/, '')) ?? false;
+  }
+
   /** Why nothing can be said about modularization, or undefined when the analysis can run. */
   unavailableReason(): string | undefined {
     if (this.problem) return this.problem;

@@ -5,6 +5,9 @@ import type { Builds } from '../builds';
 import type { Settings } from '../settings';
 import type { BuildEstimator } from '../calibration';
 import type { IndexLookups } from '../lensModel';
+import type { DiagnosticSets } from '../diagnostics';
+import type { IndexService } from '../indexService';
+import type { ModularizeView } from '../modularizePlan';
 
 export interface NewFunction {
   bytes?: number;
@@ -28,4 +31,13 @@ export interface ServerContext {
    * that does not say) means nothing from the workspace is ever executed.
    */
   trust: { trusted: boolean };
+  /** Each feature's diagnostics per document, published together. */
+  diagnostics: DiagnosticSets;
+  /**
+   * The feasibility analysis of a build, as code actions need it, kept with
+   * the index. It reads every built-in object's symbol table, so it is made
+   * only when `load` is true (the user asked for actions); otherwise it is
+   * answered only once made.
+   */
+  modularize(svc: IndexService, load: boolean): ModularizeView | undefined;
 }

@@ -77,7 +77,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     // A measurement belongs to one text: versions restart when a document is reopened.
     const m = measured && measured.version === doc.version && measured.text === doc.getText() ? measured.result : undefined;
     const diagnostics = settings.newCode.enabled ? compute(doc, SEVERITY[settings.newCode.severity], settings, m) : [];
-    void connection.sendDiagnostics({ uri, version: doc.version, diagnostics });
+    ctx.diagnostics.set(NEW_CODE, uri, diagnostics, doc.version);
     if (!m && doc.version > 1) scheduleMeasure(doc, settings);
   };
 
@@ -245,7 +245,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     measurements.delete(uri);
     pending.get(uri)?.abort();
     clearTimeout(measureTimers.get(uri));
-    void connection.sendDiagnostics({ uri, diagnostics: [] });
+    ctx.diagnostics.clear(uri);
   });
   return {
     /** A new index: the baselines and every open document are checked again. */
