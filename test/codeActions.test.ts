@@ -93,6 +93,17 @@ describe('Modularize code actions on the Linux 6.1 fixture', { skip: fixtureSkip
     assert.ok(fix, list.map((a) => a.title).join('\n'));
     assert.equal(fix.kind, 'quickfix');
     assert.equal(fix.diagnostics?.[0]?.code, 'new-built-in-code');
+    const saved = /\(−([\d.,]+ (?:KiB|B)) resident/.exec(fix.title)![1];
+    // The analysis now exists: the diagnostic says what the step would take out, and the file gets a lens for it.
+    const again = await server.waitForDiagnostics(r.uri, (d) => d.some((x) => x.code === 'new-built-in-code' && x.message.includes('would take')));
+    assert.match(again.find((x) => x.code === 'new-built-in-code')!.message, new RegExp(`CONFIG_SERIAL_8250=m would take ${saved.replace('.', '\\.')} out of vmlinux`));
+    const lenses: { range: { start: { line: number } }; command: { title: string; command: string; arguments: unknown[] } }[] = await server.connection.sendRequest('textDocument/codeLens', { textDocument: { uri: r.uri } });
+    const lens = lenses.find((l) => l.command.title.startsWith('Modularize:'));
+    assert.ok(lens, lenses.map((l) => l.command.title).join('\n'));
+    assert.equal(lens.range.start.line, 0);
+    assert.equal(lens.command.title, `Modularize: CONFIG_SERIAL_8250=m saves ${saved}`);
+    assert.equal(lens.command.command, 'editor.action.codeAction');
+    assert.deepEqual(lens.command.arguments, [{ kind: 'refactor.rewrite.kbloat.modularize', apply: 'never' }]);
   });
 
   it('flags a Kconfig syntax error at its line and withholds the edit of that file', async () => {

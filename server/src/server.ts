@@ -84,7 +84,17 @@ const ctx: ServerContext = {
   trust: { trusted: false },
   diagnostics: new DiagnosticSets(connection),
   modularize(svc, load) {
-    return svc.lookups ? modularizeView(svc.lookups.index, load, (m) => connection.console.warn(m)) : undefined;
+    if (!svc.lookups) return undefined;
+    const log = (m: string) => connection.console.warn(m);
+    const made = modularizeView(svc.lookups.index, false, log);
+    if (made || !load) return made;
+    const view = modularizeView(svc.lookups.index, true, log);
+    // Lenses and new-code diagnostics say more once the analysis exists.
+    setImmediate(() => {
+      newCode?.refreshAll();
+      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    });
+    return view;
   },
   estimator(lookups) {
     let e = estimators.get(lookups);

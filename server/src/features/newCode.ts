@@ -28,6 +28,33 @@ import { measure, MeasureResult } from '../measure';
 import type { KbloatSettings } from '../settings';
 
 export const NEW_CODE = 'new-built-in-code';
+
+/**
+ * Once the Modularize analysis is at hand (it is made on the first request for
+ * actions), each new-code diagnostic also says what moving the code into a
+ * module would take: the step, the bytes, and what it would break, each
+ * blocker a related location.
+ */
+function attachModularizeNote(ctx: ServerContext, svc: IndexService, sourcePath: string, out: Diagnostic[]): void {
+  const view = ctx.modularize(svc, false);
+  const f = view?.forFile(sourcePath);
+  const c = f?.candidate;
+  if (!f || f.unavailable || !c || c.value !== 'y') return;
+  const sourceDir = svc.lookups!.index.build.sourceDir;
+  const step = c.type === 'tristate' ? `${c.symbol}=m` : `${c.symbol} as a tristate set to m`;
+  const note = c.blockers.length
+    ? `. ${step} would take ${humanSize(c.resident)} out of vmlinux but break ${c.blockers.length === 1 ? '1 thing' : `${c.blockers.length} things`} (see below)`
+    : `. ${step} would take ${humanSize(c.resident)} out of vmlinux, and nothing found depends on it being built in`;
+  const related = c.blockers.slice(0, 20).map((b) => ({
+    location: { uri: pathToFileURL(path.join(sourceDir, b.file)).toString(), range: { start: { line: Math.max((b.line ?? 1) - 1, 0), character: 0 }, end: { line: Math.max((b.line ?? 1) - 1, 0), character: 0 } } },
+    message: b.detail,
+  }));
+  for (const d of out) {
+    if (!d.message.startsWith('new ')) continue;
+    d.message += note;
+    if (related.length) d.relatedInformation = related;
+  }
+}
 /** The shipped README's section on this diagnostic. */
 const EXPLANATION = pathToFileURL(path.join(__dirname, '..', 'README.md')).toString() + '#new-built-in-code';
 const DEBOUNCE_MS = 25;
@@ -169,6 +196,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
         ),
       );
     }
+    if (out.length) attachModularizeNote(ctx, svc, sourcePath, out);
     rememberNew(doc.uri, fresh);
     if (measured?.ok && measured.baselineObjectBytes !== undefined) ctx.measuredFileDelta.set(doc.uri, measured.objectBytes - measured.baselineObjectBytes);
     else ctx.measuredFileDelta.delete(doc.uri);
