@@ -14,6 +14,8 @@ import { isFile } from './core/fsRead';
 import { addRecord, DuplicateLabel, historyTable, readConfigText, readHistory, recordFromIndex } from './core/history';
 import { historyHtml } from './core/historyHtml';
 import { locateBuild } from './core/locate';
+import { ModularizeAnalysis } from './core/modularize';
+import { modularizeJson, modularizeTable } from './core/modularizeFormat';
 import { humanSize, ReportGrouping, reportJson, reportTable } from './core/report';
 import { sweep } from './core/sweep';
 
@@ -27,6 +29,7 @@ const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|con
        kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
        kbloat track [BUILD_DIR] --history FILE --label LABEL [--replace] [--no-cache]
        kbloat history FILE [--html OUT.html] [--title TITLE]
+       kbloat modularize [BUILD_DIR] [--json] [--top N] [--no-cache]
        kbloat sweep --source TREE --config TARGET --revs REV1,REV2,... --history FILE [--out DIR] [--make-arg ARG]... [--no-cache]
 
 Maps every byte of vmlinux to the source file and function it came from.
@@ -196,6 +199,19 @@ function runHistory(argv: string[]): number {
   return 0;
 }
 
+function runModularize(argv: string[]): number {
+  const o = parseOptions(argv, ['--top'], ['--json', '--no-cache']);
+  if (o.positional.length > 1) throw new BadArgument(`unexpected argument ${o.positional[1]}`);
+  const top = topOf(o.values.get('--top'));
+  const { index } = loadIndex(o.positional[0] ?? '.', { noCache: o.flags.has('--no-cache') });
+  const report = ModularizeAnalysis.load(index).report(o.flags.has('--json') ? {} : { top });
+  const json = o.flags.has('--json');
+  // The JSON lists every candidate unless --top is given; the table shows 25 by default.
+  const shown = json && o.values.has('--top') ? { ...report, candidates: report.candidates.slice(0, top) } : report;
+  process.stdout.write(json ? JSON.stringify(modularizeJson(shown), null, 1) + '\n' : modularizeTable(shown));
+  return 0;
+}
+
 function runSweep(argv: string[]): number {
   // --make-arg may be given many times, so it is taken out before the common parser sees it.
   const makeArgs: string[] = [];
@@ -232,7 +248,7 @@ export function main(argv: string[]): number {
       process.stdout.write(FULL_USAGE + '\n');
       return command === undefined ? 2 : 0;
     }
-    if (['diff', 'check', 'track', 'history', 'sweep'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
+    if (['diff', 'check', 'track', 'history', 'sweep', 'modularize'].includes(command) && (rest.includes('--help') || rest.includes('-h'))) {
       process.stdout.write(FULL_USAGE + '\n');
       return 0;
     }
@@ -241,6 +257,7 @@ export function main(argv: string[]): number {
     if (command === 'track') return runTrack(rest);
     if (command === 'history') return runHistory(rest);
     if (command === 'sweep') return runSweep(rest);
+    if (command === 'modularize') return runModularize(rest);
     if (command !== 'report') throw new UsageError(`unknown command "${command}"`);
     const args = parseReportArgs(rest);
     const { index } = loadIndex(args.dir, { noCache: args.noCache });

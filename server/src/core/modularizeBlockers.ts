@@ -234,31 +234,20 @@ export class BlockerFinder {
   }
 
   /**
-   * The first line of `file` that names one of `words` outside a comment (a cheap
-   * text search, not a C parser: the line to look at, not proof of a call).
+   * The first line of `file` that names one of `words` outside comments and
+   * preprocessor lines, preferring a use followed by `(` (a call or a macro)
+   * over any mention: a cheap text search, not a C parser — the line to look
+   * at, not proof of a call.
    */
   private lineOf(file: string, words: string[]): { line?: number } {
     if (!words.length) return {};
     const lines = this.sourceLines(file);
     if (!lines) return {};
-    const re = new RegExp(`(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`);
-    let inComment = false;
-    for (let i = 0; i < lines.length; i++) {
-      let l = lines[i];
-      if (inComment) {
-        const end = l.indexOf('*/');
-        if (end < 0) continue;
-        l = l.slice(end + 2);
-        inComment = false;
-      }
-      l = l.replace(/\/\*.*?\*\//g, ' ');
-      const open = l.indexOf('/*');
-      if (open >= 0) {
-        inComment = true;
-        l = l.slice(0, open);
-      }
-      l = l.replace(/\/\/.*$/, '');
-      if (re.test(l)) return { line: i + 1 };
+    const name = `(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`;
+    const code = codeLines(lines);
+    for (const re of [new RegExp(name + '\\s*\\('), new RegExp(name)]) {
+      const i = code.findIndex((l) => re.test(l));
+      if (i >= 0) return { line: i + 1 };
     }
     return {};
   }
@@ -272,6 +261,28 @@ export class BlockerFinder {
     }
     return this.sources.get(file) ?? undefined;
   }
+}
+
+/** The lines with comments and preprocessor directives blanked (line numbers kept). */
+function codeLines(lines: string[]): string[] {
+  let inComment = false;
+  return lines.map((raw) => {
+    let l = raw;
+    if (inComment) {
+      const end = l.indexOf('*/');
+      if (end < 0) return '';
+      l = l.slice(end + 2);
+      inComment = false;
+    }
+    l = l.replace(/\/\*.*?\*\//g, ' ');
+    const open = l.indexOf('/*');
+    if (open >= 0) {
+      inComment = true;
+      l = l.slice(0, open);
+    }
+    l = l.replace(/\/\/.*$/, '');
+    return /^\s*#/.test(l) ? '' : l;
+  });
 }
 
 function escapeRegExp(s: string): string {

@@ -127,7 +127,7 @@ export function reportTable(index: BuildIndex, by: ReportGrouping, top: number):
 }
 
 
-function alignTable(rows: string[][]): string[] {
+export function alignTable(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const last = rows[0].length - 1;
   return rows.map((r) => r.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd());
