@@ -178,6 +178,36 @@ async function measureBench(): Promise<void> {
   }
 }
 
+/**
+ * `kbloat modularize` on the warm index: ModularizeAnalysis.load + report (Kconfig
+ * tree, Makefile chains, every built-in object's symbol table), in a child, as a
+ * ratio to nm on vmlinux and to `nm -A -g` over every object of vmlinux.a (what a
+ * script would run to find the references alone).
+ */
+function modularizeBench(cache: string, nm: number): void {
+  const script = `
+    const { loadIndex, ModularizeAnalysis } = require(${JSON.stringify(path.join(repo, 'test/bench/load.js'))});
+    const { index } = loadIndex(${JSON.stringify(build)}, {});
+    const t0 = process.hrtime.bigint();
+    const r = ModularizeAnalysis.load(index).report();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    process.stdout.write(JSON.stringify({ ms, candidates: r.candidates.length }));
+  `;
+  const runs = Array.from({ length: Math.max(3, Math.floor(RUNS / 2)) }, () => {
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, KBLOAT_CACHE_DIR: cache } });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout) as { ms: number; candidates: number };
+  });
+  const members = execFileSync('ar', ['t', path.join(build, 'vmlinux.a')], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const nmObjects = median(Array.from({ length: 3 }, () => {
+    const t = process.hrtime.bigint();
+    execFileSync('nm', ['-A', '-g', ...members], { cwd: build, maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'ignore'] });
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  }));
+  const ms = median(runs.map((r) => r.ms));
+  console.log(`modularize (load + report, ${runs[0].candidates} candidates): ${ms.toFixed(1)} ms = ${(ms / nm).toFixed(2)}x nm vmlinux = ${(ms / nmObjects).toFixed(2)}x nm -A -g over the ${members.length} objects of vmlinux.a (${nmObjects.toFixed(1)} ms)`);
+}
+
 function main(): void {
   // The bench module is bundled by esbuild like the CLI, so it measures shipped code
   // (and the language server bench below runs dist/server.js).
@@ -200,6 +230,7 @@ function main(): void {
   console.log(row('cold', cold));
   console.log(row('warm', warm));
   console.log('targets: cold <= 5x nm, warm <= 1x nm (index time; whole process adds Node start-up)');
+  modularizeBench(cache, nm);
 }
 
 main();

@@ -50,7 +50,7 @@ export const MAX_REFERENCE_BLOCKERS = 20;
 const MAX_SYMBOLS_LISTED = 8;
 /** Sources bigger than this are not searched for a line. */
 const MAX_SOURCE_SEARCH = 4 << 20;
-const SOURCE_CACHE = 64;
+const SOURCE_CACHE = 256;
 
 /** Initcall levels that run before any module can be loaded, by section, with the macros that put code there. */
 const EARLY_INITCALLS: [RegExp, string, string[]][] = [
@@ -82,7 +82,9 @@ export class BlockerFinder {
   /** For each object, the references other built-in objects make to its globals. */
   private refsInto = new Map<string, Ref[]>();
   private exported = new Set<string>();
+  /** Comment-free lines of the sources searched lately. */
   private sources = new Map<string, string[] | null>();
+  private bootOnlyByObject = new Map<string, Blocker[]>();
 
   constructor(
     private readonly layout: BuildLayout,
@@ -198,32 +200,40 @@ export class BlockerFinder {
 
   /** Initcalls that run before modules can load, and command-line parameters, in the moving objects. */
   bootOnly(moving: Iterable<string>): Blocker[] {
-    const linkage = this.load();
     const out: Blocker[] = [];
     for (const obj of moving) {
-      const sections = linkage.get(obj)?.sections ?? [];
-      const file = this.sourceOf(obj);
-      for (const [re, level, macros] of EARLY_INITCALLS) {
-        const section = sections.find((s) => re.test(s));
-        if (!section) continue;
-        out.push({
-          kind: 'initcall',
-          file,
-          ...this.lineOf(file, macros),
-          section,
-          detail: `${file} has a ${level} initcall (${section}), which runs before modules can be loaded; in a module it would run at module_init time, too late for what needs it`,
-        });
-      }
-      const setup = sections.find((s) => SETUP_SECTION.test(s));
-      if (setup) {
-        out.push({
-          kind: 'param',
-          file,
-          ...this.lineOf(file, SETUP_MACROS),
-          section: setup,
-          detail: `${file} takes a kernel command-line parameter (__setup/early_param, ${setup}); a module ignores these, so the parameter would stop working`,
-        });
-      }
+      let found = this.bootOnlyByObject.get(obj);
+      if (!found) this.bootOnlyByObject.set(obj, (found = this.bootOnlyIn(obj)));
+      out.push(...found);
+    }
+    return out;
+  }
+
+  private bootOnlyIn(obj: string): Blocker[] {
+    const linkage = this.load();
+    const out: Blocker[] = [];
+    const sections = linkage.get(obj)?.sections ?? [];
+    const file = this.sourceOf(obj);
+    for (const [re, level, macros] of EARLY_INITCALLS) {
+      const section = sections.find((s) => re.test(s));
+      if (!section) continue;
+      out.push({
+        kind: 'initcall',
+        file,
+        ...this.lineOf(file, macros),
+        section,
+        detail: `${file} has a ${level} initcall (${section}), which runs before modules can be loaded; in a module it would run at module_init time, too late for what needs it`,
+      });
+    }
+    const setup = sections.find((s) => SETUP_SECTION.test(s));
+    if (setup) {
+      out.push({
+        kind: 'param',
+        file,
+        ...this.lineOf(file, SETUP_MACROS),
+        section: setup,
+        detail: `${file} takes a kernel command-line parameter (__setup/early_param, ${setup}); a module ignores these, so the parameter would stop working`,
+      });
     }
     return out;
   }
@@ -244,9 +254,9 @@ export class BlockerFinder {
     const lines = this.sourceLines(file);
     if (!lines) return {};
     const name = `(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`;
-    const code = codeLines(lines);
     for (const re of [new RegExp(name + '\\s*\\('), new RegExp(name)]) {
-      const i = code.findIndex((l) => re.test(l));
+      // A plain substring test first: most lines name none of the words.
+      const i = lines.findIndex((l) => words.some((w) => l.includes(w.replace(/\\/g, ''))) && re.test(l));
       if (i >= 0) return { line: i + 1 };
     }
     return {};
@@ -257,7 +267,7 @@ export class BlockerFinder {
       if (this.sources.size >= SOURCE_CACHE) this.sources.delete(this.sources.keys().next().value!);
       const abs = path.isAbsolute(file) ? file : path.join(this.layout.sourceDir, file);
       const text = readText(abs);
-      this.sources.set(file, text === undefined || text.length > MAX_SOURCE_SEARCH ? null : text.split('\n'));
+      this.sources.set(file, text === undefined || text.length > MAX_SOURCE_SEARCH ? null : codeLines(text.split('\n')));
     }
     return this.sources.get(file) ?? undefined;
   }
