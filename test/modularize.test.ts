@@ -12,6 +12,7 @@ import { appendFileSync, readdirSync, readFileSync, symlinkSync, writeFileSync }
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadIndex } from '../server/src/core/cache';
+import { evalKconfigExpr } from '../server/src/core/kconfigEval';
 import { Candidate, ModularizeAnalysis } from '../server/src/core/modularize';
 import { FIXTURE, fixtureSkip, readelfSections, readelfSymbols, run, runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
@@ -390,5 +391,52 @@ describe('modularize on a build of the mini tree', () => {
     assert.equal(f.candidate?.symbol, 'CONFIG_SERIAL_MINI');
     assert.equal(f.kconfigFile, 'drivers/serial/Kconfig');
     assert.equal(f.makefileLine?.listVar, 'obj-$(CONFIG_SERIAL_MINI)');
+  });
+});
+
+describe('modularize on an O= build of the mini tree', () => {
+  let b: MiniBuild;
+  before(() => {
+    b = buildMiniKernel({ outOfTree: true });
+  });
+  after(() => b && cleanupMiniBuild(b));
+
+  test('sources through the `source` link, absolute paths; a Kconfig syntax error is reported for the files an action would edit', () => {
+    const index = loadIndex(b.buildDir, { noCache: true }).index;
+    const eepromSource = path.join(b.srcDir, 'drivers/misc/eeprom_core.c');
+    const f = ModularizeAnalysis.load(index).forFile(eepromSource)!;
+    assert.equal(f.candidate?.symbol, 'CONFIG_EEPROM_MINI');
+    assert.equal(f.kconfigFile, 'drivers/misc/Kconfig');
+    assert.equal(f.kconfigProblems, undefined);
+    const crc = ModularizeAnalysis.load(index).candidate('CONFIG_CRC16')!;
+    assert.deepEqual(crc.blockers.filter((x) => x.kind === 'reference').map((x) => x.file), ['drivers/serial/serial_mini.c']);
+    // Break the Kconfig file the EEPROM actions would edit.
+    const kconfig = path.join(b.srcDir, 'drivers/misc/Kconfig');
+    appendFileSync(kconfig, '\nconfig MINI_BROKEN\n\tbool "broken"\n\tdepends\n');
+    const badLine = readFileSync(kconfig, 'utf8').split('\n').lastIndexOf('\tdepends') + 1;
+    const again = ModularizeAnalysis.load(index);
+    const broken = again.forFile(eepromSource)!;
+    assert.equal(broken.kconfigProblems?.length, 1);
+    assert.match(broken.kconfigProblems![0], new RegExp(`^drivers/misc/Kconfig:${badLine}: `));
+    assert.equal(again.forFile(path.join(b.srcDir, 'drivers/serial/serial_mini.c'))!.kconfigProblems, undefined);
+  });
+});
+
+describe('Kconfig expressions', () => {
+  const cfg = new Map([['A', 'y'], ['B', 'm'], ['S', 'foo'], ['N', '16']]);
+  const value = (n: string) => cfg.get(n);
+  test('tristate logic, comparisons and what cannot be told', () => {
+    assert.equal(evalKconfigExpr('A && B', value), 1);
+    assert.equal(evalKconfigExpr('A || B', value), 2);
+    assert.equal(evalKconfigExpr('!B', value), 1);
+    assert.equal(evalKconfigExpr('!(A && C)', value), 2);
+    assert.equal(evalKconfigExpr('B=y', value), 0);
+    assert.equal(evalKconfigExpr('B != y && A', value), 2);
+    assert.equal(evalKconfigExpr('S = "foo"', value), 2);
+    assert.equal(evalKconfigExpr('N >= 8 && N < 0x20', value), 2);
+    assert.equal(evalKconfigExpr('A && $(cc-option,-m64)', value), undefined);
+    assert.equal(evalKconfigExpr('A &&', value), undefined);
+    assert.equal(evalKconfigExpr('(A', value), undefined);
+    assert.equal(evalKconfigExpr('!'.repeat(100000) + 'A', value), undefined);
   });
 });

@@ -85,6 +85,12 @@ export interface FileModularization {
   kconfigFile?: string;
   /** Why the file cannot be modularized at all. */
   unavailable?: string;
+  /**
+   * Problems the Kconfig parser found in the files an action would edit (the
+   * candidate's definition and kconfigFile), as `file:line: message`: an edit
+   * there is unsafe until they are fixed.
+   */
+  kconfigProblems?: string[];
 }
 
 interface Chain {
@@ -409,8 +415,11 @@ export class ModularizeAnalysis {
     const symbol = chain.symbols.find((s) => this.candidateType(s));
     const candidate = symbol ? this.candidate(symbol) : undefined;
     const kconfigFile = this.kconfigFileFor(own?.dir ?? path.posix.dirname(f.object));
+    const edited = new Set([candidate?.definition?.file, kconfigFile].filter((x): x is string => !!x));
+    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => edited.has(w.slice(0, w.search(/:\d+: /))));
     return {
       ...base,
+      ...(kconfigProblems.length ? { kconfigProblems } : {}),
       ...(candidate ? { candidate } : {}),
       ...(own ? { makefileLine: { file: own.file, line: own.line, listVar: own.listVar, kind: own.kind, objLine: own } } : {}),
       ...(kconfigFile ? { kconfigFile } : {}),
