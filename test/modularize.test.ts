@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadIndex } from '../server/src/core/cache';
@@ -309,6 +309,7 @@ describe('modularize on the Linux 6.1 fixture', { skip: fixtureSkip }, () => {
       const dir = tempDir('modularize');
       for (const e of readdirSync(FIXTURE)) if (!(missing as readonly string[]).includes(e)) symlinkSync(path.join(FIXTURE, e), path.join(dir, e));
       const bad = runCli(['modularize', dir]);
+      rmSync(dir, { recursive: true, force: true });
       assert.equal(bad.status, 2, bad.stderr);
       assert.match(bad.stderr, message);
       assert.equal(bad.stderr.trim().split('\n').length, 1);
