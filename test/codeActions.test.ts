@@ -15,7 +15,7 @@ import { configValue, parseDotConfig } from '../server/src/core/dotconfig';
 import { parseKbuildMakefile } from '../server/src/core/kbuild';
 import { parseKconfigFile } from '../server/src/core/kconfig';
 import { applyTextEdits, blankCommentsAndStrings, TextEdit } from '../server/src/core/modularizeEdits';
-import { FIXTURE, fixtureSkip, tempDir } from './helpers';
+import { FIXTURE, fixtureSkip, run, tempDir } from './helpers';
 import { startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
@@ -179,6 +179,12 @@ describe('Modularize code actions on the Linux 6.1 fixture', { skip: fixtureSkip
     assert.equal(list.length, 1, 'only the object under the cursor');
     const act = list[0];
     const name = /new tristate option CONFIG_(\w+)/.exec(act.title)![1];
+    // What would break, checked with nm: the named file's object uses a symbol exec_domain.o defines.
+    const uses = /would break \d+ things?: (\S+)\.c uses (\w+)/.exec(act.title);
+    assert.ok(uses, act.title);
+    assert.ok(run('nm', ['-u', at(`${uses[1]}.o`)]).split('\n').some((l) => l.trim() === `U ${uses[2]}`), `${uses[1]}.o does not use ${uses[2]}`);
+    assert.match(run('nm', ['-g', '--defined-only', at('kernel/exec_domain.o')]), new RegExp(` T ${uses[2]}$`, 'm'));
+    assert.match(act.title, /core code in kernel\/exec_domain\.c/);
     const changed = await applyEdit(server, ws, act);
     assert.deepEqual(changed.filter((f) => f !== 'Kconfig'), ['.config', 'kernel/Makefile', 'kernel/exec_domain.c']);
     const kconfigFile = changed.find((f) => /(^|\/)Kconfig/.test(f)) ?? 'Kconfig';

@@ -5,9 +5,9 @@
  * and the whole Kconfig tree, which lenses never need.
  */
 import type { BuildIndex, FileEntry } from './core/buildIndex';
-import { Candidate, FileModularization, ModularizeAnalysis } from './core/modularize';
+import { Blocker, Candidate, FileModularization, ModularizeAnalysis } from './core/modularize';
 import { residentBytes } from './core/sections';
-import type { ModularizeView, PlanCandidate, PlanFile } from './modularizePlan';
+import type { ModularizeView, PlanBlocker, PlanCandidate, PlanFile } from './modularizePlan';
 
 const views = new WeakMap<BuildIndex, ModularizeView>();
 
@@ -59,9 +59,13 @@ function toPlanCandidate(c: Candidate): PlanCandidate {
     files: c.files,
     resident: c.resident,
     init: c.init,
-    blockers: c.blockers.map((b) => ({ kind: b.kind, file: b.file, ...(b.line ? { line: b.line } : {}), detail: b.detail, ...(b.symbol ? { symbol: b.symbol } : {}), ...(b.symbols ? { symbols: b.symbols } : {}), ...(b.by ? { by: b.by } : {}) })),
+    blockers: c.blockers.map(toPlanBlocker),
     ...(c.definition ? { definition: { file: c.definition.file, line: c.definition.line } } : {}),
   };
+}
+
+function toPlanBlocker(b: Blocker): PlanBlocker {
+  return { kind: b.kind, file: b.file, ...(b.line ? { line: b.line } : {}), detail: b.detail, ...(b.symbol ? { symbol: b.symbol } : {}), ...(b.symbols ? { symbols: b.symbols } : {}), ...(b.by ? { by: b.by } : {}) };
 }
 
 function toPlanFile(m: FileModularization, entry: FileEntry): PlanFile {
@@ -73,6 +77,7 @@ function toPlanFile(m: FileModularization, entry: FileEntry): PlanFile {
     ...(m.candidate ? { candidate: toPlanCandidate(m.candidate) } : {}),
     ...(m.makefileLine ? { makefileLine: { file: m.makefileLine.file, line: m.makefileLine.line, listVar: m.makefileLine.listVar } } : {}),
     ...(m.kconfigFile ? { kconfigFile: m.kconfigFile } : {}),
+    ...(m.objectBlockers ? { objectBlockers: m.objectBlockers.map(toPlanBlocker) } : {}),
     ...(entry.config ? { chainSymbols: entry.config } : {}),
     ...(m.unavailable ? { unavailable: m.unavailable } : {}),
   };

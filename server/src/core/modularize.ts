@@ -91,6 +91,12 @@ export interface FileModularization {
    * there is unsafe until they are fixed.
    */
   kconfigProblems?: string[];
+  /**
+   * For an object no option builds (plain obj-y): what would break if it alone
+   * became a module behind a new option — references from the rest of the
+   * built-in code, boot-only initcalls and parameters, a core path.
+   */
+  objectBlockers?: Blocker[];
 }
 
 interface Chain {
@@ -417,13 +423,32 @@ export class ModularizeAnalysis {
     const kconfigFile = this.kconfigFileFor(own?.dir ?? path.posix.dirname(f.object));
     const edited = new Set([candidate?.definition?.file, kconfigFile].filter((x): x is string => !!x));
     const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => edited.has(w.slice(0, w.search(/:\d+: /))));
+    const alone = !candidate && own?.listVar === 'obj-y' ? this.objectBlockers(f.object) : undefined;
     return {
       ...base,
       ...(kconfigProblems.length ? { kconfigProblems } : {}),
       ...(candidate ? { candidate } : {}),
+      ...(alone ? { objectBlockers: alone } : {}),
       ...(own ? { makefileLine: { file: own.file, line: own.line, listVar: own.listVar, kind: own.kind, objLine: own } } : {}),
       ...(kconfigFile ? { kconfigFile } : {}),
     };
+  }
+
+  private readonly aloneBlockers = new Map<string, Blocker[]>();
+
+  /** What blocks one object from becoming a module on its own (cached: lenses ask on every refresh). */
+  private objectBlockers(obj: string): Blocker[] {
+    let b = this.aloneBlockers.get(obj);
+    if (b) return b;
+    const file = this.builtIn.get(obj)?.path ?? obj;
+    const core = CORE_PATH.exec(obj)?.[0];
+    b = [
+      ...this.blockers.references(new Set([obj])).blockers,
+      ...this.blockers.bootOnly([obj]),
+      ...(core ? [{ kind: 'core-path' as const, file, detail: `${file} is in ${core}: core code the boot needs before modules can load` }] : []),
+    ];
+    this.aloneBlockers.set(obj, b);
+    return b;
   }
 
   /** The folder's own Kconfig when the tree reads it, else the nearest ancestor's. */
