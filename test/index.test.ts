@@ -41,6 +41,27 @@ test('per-section sums equal readelf section sizes exactly', () => {
   assert.equal(index.build.attribution, variant);
 });
 
+test('no object is charged more bytes than its own allocated sections hold (merging only shrinks)', () => {
+  const objects = index.files.filter((f) => f.status === 'built-in' && !f.generated && f.object.endsWith('.o')).map((f) => f.object);
+  // `size -A` of every object in one run: blocks of `name :`, then `section size addr` rows.
+  const own = new Map<string, number>();
+  let current: string | undefined;
+  for (const line of run('size', ['-A', '-d', ...objects], FIXTURE).split('\n')) {
+    const head = /^(\S+\.o)\s+:$/.exec(line);
+    if (head) { current = head[1]; own.set(current, 0); continue; }
+    const row = /^(\S+)\s+(\d+)\s+\d+$/.exec(line);
+    // Only what the kernel links: debug info, symbol tables and the discarded sections are not.
+    if (current && row && !/^\.(debug|comment|note\.GNU-stack|discard|modinfo|rel|symtab|strtab|shstrtab|group|eh_frame|BTF)/.test(row[1])) own.set(current, own.get(current)! + Number(row[2]));
+  }
+  const over: string[] = [];
+  for (const f of index.files) {
+    if (!own.has(f.object)) continue;
+    const charged = Object.values(f.sections).reduce((a, n) => a + n, 0);
+    if (charged > own.get(f.object)!) over.push(`${f.object}: ${charged} B charged, its sections hold ${own.get(f.object)} B ${JSON.stringify(f.sections)}`);
+  }
+  assert.deepEqual(over, []);
+});
+
 test('class totals add up and init is the __init_begin..__init_end region', () => {
   const sym = (n: string) => readelfSymbols(VMLINUX).find((s) => s.name === n)!.value;
   const initBegin = sym('__init_begin');

@@ -20,7 +20,7 @@ import { indexFromSystemMap } from './systemMapIndex';
 import { builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from './buildObjects';
 import { checkSystemMapMatches, parseSystemMap } from './systemMap';
 
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 export type FileStatus = 'built-in' | 'module' | 'not-built';
 

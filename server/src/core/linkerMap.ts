@@ -36,6 +36,23 @@ export interface LinkerMap {
 }
 
 const HEX = /^0x[0-9a-fA-F]+$/;
+const LINKER_MADE = new Set(['.note.gnu.build-id', '.note.gnu.property']);
+
+/**
+ * Input sections are printed in the order they are laid out, so each ends
+ * where the next begins at the latest. GNU ld breaks that for a merged string
+ * section whose strings all went to earlier copies: it prints the previous
+ * entry's size for it (`.rodata.str1.1 0xc11a2a5a 0x452 fs/proc/kmsg.o`, then
+ * `0x5 (size before relaxing)` and the next entry at the same address), which
+ * would charge it the bytes of the sections after it.
+ */
+function clampToNext(inputs: MapInputSection[]): void {
+  for (let k = 0; k + 1 < inputs.length; k++) {
+    const cur = inputs[k];
+    const next = inputs[k + 1];
+    if (next.addr >= cur.addr && cur.addr + BigInt(cur.size) > next.addr) cur.size = Number(next.addr - cur.addr);
+  }
+}
 const MAX_LINE = 1 << 16;
 const DATA_LINE = / (BYTE|SHORT|LONG|QUAD|SQUAD) /;
 
@@ -129,6 +146,7 @@ export function parseLinkerMap(text: string, file: string): LinkerMap {
       }
     }
   }
+  for (const sec of sections.values()) clampToNext(sec.inputs);
   return { sections, includedMembers };
 
   function newOutput(name: string, addr: string, size: string): MapOutputSection {
@@ -142,7 +160,9 @@ export function parseLinkerMap(text: string, file: string): LinkerMap {
 
   function addInput(out: MapOutputSection, name: string, addr: string, size: string, object: string): void {
     const n = parseSize(size, i + 1);
-    if (n === 0) return;
+    // The linker makes these itself and prints them under its first input file:
+    // they stay unattributed rather than charged to that object.
+    if (n === 0 || LINKER_MADE.has(name)) return;
     out.inputs.push({ name, addr: BigInt(addr), size: n, object });
   }
 
