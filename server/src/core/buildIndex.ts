@@ -33,6 +33,22 @@ export interface SymbolPart {
 export interface FunctionEntry extends SymbolPart {
   /** Clones and padding folded into this function (only when there is more than one part). */
   parts?: SymbolPart[];
+  /** From DWARF: the line the function is declared on (DW_AT_decl_line). */
+  line?: number;
+  /** From DWARF: the file it is declared in, when that is not the file it is listed under (a header). */
+  declFile?: string;
+  /** With a source tree: that line does not name the function (the tree is at another patch level). */
+  lineStale?: boolean;
+}
+
+/** From DWARF: a function inlined into others, with what its inlined copies cost. */
+export interface InlinedEntry {
+  name: string;
+  file: string;
+  line: number;
+  callers: number;
+  copies: number;
+  bytes: number;
 }
 
 export interface FileEntry {
@@ -67,7 +83,7 @@ export interface BuildInfo {
   buildId?: string;
   kernelVersion?: string;
   /** Where the attribution came from. */
-  attribution: 'linker-map' | 'objects' | 'symbols' | 'system-map';
+  attribution: 'linker-map' | 'objects' | 'symbols' | 'system-map' | 'dwarf';
   /** True when sizes are estimates (System.map only: sizes from address gaps). */
   estimated: boolean;
 }
@@ -88,6 +104,8 @@ export interface BuildIndex {
   sections: SectionInfo[];
   files: FileEntry[];
   unattributed: Record<string, number>;
+  /** From DWARF: functions inlined into others, largest total first. */
+  inlined?: InlinedEntry[];
   warnings: string[];
 }
 

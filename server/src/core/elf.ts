@@ -77,6 +77,8 @@ export interface ElfHeader {
 interface ByteSource {
   readonly size: number;
   read(offset: number, length: number): Buffer;
+  /** Reads into `into` (at least `length` long) instead of a new buffer. */
+  readInto?(into: Buffer, offset: number, length: number): void;
   close(): void;
 }
 
@@ -93,13 +95,16 @@ class FileSource implements ByteSource {
   }
   read(offset: number, length: number): Buffer {
     const buf = Buffer.allocUnsafe(length);
+    this.readInto(buf, offset, length);
+    return buf;
+  }
+  readInto(buf: Buffer, offset: number, length: number): void {
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
       if (n === 0) throw new KbloatInputError('build-changed', 'file shrank while it was read', this.path);
       done += n;
     }
-    return buf;
   }
   close(): void {
     closeSync(this.fd);
@@ -159,6 +164,19 @@ export class ElfFile {
       this.fail(`${what} lies outside the file (offset ${offset}, length ${length}, file size ${this.src.size}); the file is truncated or corrupt`);
     }
     return this.src.read(offset, length);
+  }
+
+  /**
+   * Like bytes(), but into a caller's buffer when the file is read from disk
+   * (one reused buffer for the units of a 150 MB .debug_info); the result may
+   * be a view of `scratch`, valid until the next call.
+   */
+  bytesInto(scratch: Buffer, offset: number, length: number, what: string): Buffer {
+    if (!this.src.readInto || length > scratch.length) return this.bytes(offset, length, what);
+    this.bytes(offset, 0, what);
+    if (offset + length > this.src.size) this.bytes(offset, length, what);
+    this.src.readInto(scratch, offset, length);
+    return scratch.subarray(0, length);
   }
 
   private readHeader(): ElfHeader {

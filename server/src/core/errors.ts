@@ -7,6 +7,7 @@
 export type InputErrorCode =
   | 'not-a-build'        // the folder holds no kernel build
   | 'bad-elf'            // truncated, foreign or inconsistent ELF
+  | 'bad-dwarf'          // debug information that is truncated, uses an unknown form, or points outside its section
   | 'bad-archive'        // ar archive that cannot be read
   | 'bad-system-map'     // System.map unreadable, a stub, or not matching vmlinux
   | 'bad-linker-map'     // vmlinux.map that cannot be read
