@@ -8,6 +8,8 @@ import { BloatOMeterMode, bloatOMeterFiles, formatBloatOMeter } from './core/blo
 import { Budgets, checkBudgets, formatVerdicts, parsePercent, parseSize } from './core/budget';
 import { loadIndex } from './core/cache';
 import { DiffFilter, diffBuilds, readBuildConfig } from './core/diff';
+import { loadDistroIndex } from './core/distroIndex';
+import { parsePrefixMap, PrefixMap } from './core/dwarfPaths';
 import { formatDiff } from './core/diffFormat';
 import { KbloatInputError } from './core/errors';
 import { isFile } from './core/fsRead';
@@ -20,11 +22,14 @@ import { humanSize, ReportGrouping, reportJson, reportTable } from './core/repor
 import { sweep } from './core/sweep';
 
 const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
+       kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
 
 Maps every byte of vmlinux to the source file and function it came from.
-BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.`;
+BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.
+--vmlinux: a distribution's debug vmlinux (no build folder): files come from its DWARF.`;
 
 const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
+       kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
        kbloat diff OLD NEW [--format bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
        kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
        kbloat track [BUILD_DIR] --history FILE --label LABEL [--replace] [--no-cache]
@@ -43,6 +48,8 @@ class BadArgument extends Error {}
 
 interface ReportArgs {
   dir: string;
+  /** Distro mode (issue 9): a debug vmlinux and its companions. */
+  distro?: { vmlinux?: string; config?: string; systemMap?: string; source?: string; prefixMaps: PrefixMap[] };
   by: ReportGrouping;
   top: number;
   json: boolean;
@@ -59,8 +66,19 @@ function parseReportArgs(argv: string[]): ReportArgs {
       if (v === undefined) throw new UsageError(`${a.split('=')[0]} needs a value`);
       return v;
     };
+    const distro = (): NonNullable<ReportArgs['distro']> => (args.distro ??= { prefixMaps: [] });
     if (a === '--json') args.json = true;
     else if (a === '--no-cache') args.noCache = true;
+    else if (a === '--vmlinux' || a.startsWith('--vmlinux=')) distro().vmlinux = value();
+    else if (a === '--config' || a.startsWith('--config=')) distro().config = value();
+    else if (a === '--system-map' || a.startsWith('--system-map=')) distro().systemMap = value();
+    else if (a === '--source' || a.startsWith('--source=')) distro().source = value();
+    else if (a === '--prefix-map' || a.startsWith('--prefix-map=')) {
+      const v = value();
+      const m = parsePrefixMap(v);
+      if (!m) throw new UsageError(`--prefix-map needs FROM=TO, not "${v}"`);
+      distro().prefixMaps.push(m);
+    }
     else if (a === '--by' || a.startsWith('--by=')) {
       const v = value();
       if (!['dir', 'file', 'function', 'config'].includes(v)) throw new UsageError(`--by must be dir, file, function or config, not "${v}"`);
@@ -75,6 +93,8 @@ function parseReportArgs(argv: string[]): ReportArgs {
       dirSeen = true;
     } else throw new UsageError(`unexpected argument ${a}`);
   }
+  if (args.distro && !args.distro.vmlinux) throw new UsageError('--config, --system-map, --source and --prefix-map go with --vmlinux PATH');
+  if (args.distro && dirSeen) throw new UsageError('give either BUILD_DIR or --vmlinux PATH, not both');
   return args;
 }
 
@@ -260,7 +280,7 @@ export function main(argv: string[]): number {
     if (command === 'modularize') return runModularize(rest);
     if (command !== 'report') throw new UsageError(`unknown command "${command}"`);
     const args = parseReportArgs(rest);
-    const { index } = loadIndex(args.dir, { noCache: args.noCache });
+    const { index } = args.distro ? loadDistroIndex({ ...args.distro, vmlinux: args.distro.vmlinux!, noCache: args.noCache }) : loadIndex(args.dir, { noCache: args.noCache });
     if (args.json) process.stdout.write(JSON.stringify(reportJson(index), null, 1) + '\n');
     else process.stdout.write(reportTable(index, args.by, args.top));
     return 0;

@@ -62,8 +62,16 @@ export interface LoadedIndex {
 /** Returns the index of the build in `dir`, from the cache when it is current. */
 export function loadIndex(dir: string, options: LoadOptions = {}): LoadedIndex {
   if (options.noCache) return { index: buildIndex(dir, options), fromCache: false };
-  const key = cacheKey(dir);
-  const file = key ? path.join(cacheDir(options.env), `${key}.json`) : undefined;
+  return cachedIndex(() => cacheKey(dir), options, () => buildIndex(dir, options));
+}
+
+/**
+ * The cached index under `key()`, else `build()` saved under that key; the key is
+ * taken again after building, and a build that changed meanwhile is not saved.
+ */
+export function cachedIndex(key: () => string | undefined, options: LoadOptions, build: () => BuildIndex): LoadedIndex {
+  const before = key();
+  const file = before ? path.join(cacheDir(options.env), `${before}.json`) : undefined;
   if (file) {
     try {
       const index = JSON.parse(readFileSync(file, 'utf8')) as BuildIndex;
@@ -72,9 +80,8 @@ export function loadIndex(dir: string, options: LoadOptions = {}): LoadedIndex {
       // Missing or unreadable: rebuild below.
     }
   }
-  const index = buildIndex(dir, options);
-  // A build that changed between keying and indexing must not be saved under the old key.
-  if (file && cacheKey(dir) === key) {
+  const index = build();
+  if (file && key() === before) {
     try {
       mkdirSync(path.dirname(file), { recursive: true });
       // Write then rename, so a reader never sees half a file.

@@ -8,7 +8,8 @@
  * for a build folder. Damaged DWARF is reported as a warning and the index falls
  * back to the symbol table's STT_FILE names.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { attribute } from './attribution';
 import { BuildIndex, computeTotals, FileEntry, foldSymbols, FunctionEntry, INDEX_FORMAT, IndexOptions } from './buildIndex';
@@ -17,8 +18,11 @@ import { PrefixMap } from './dwarfPaths';
 import { ElfFile, ElfSymbol, STT_OBJECT } from './elf';
 import { KbloatInputError } from './errors';
 import { isFile, readText } from './fsRead';
+import type { BuildLayout } from './locate';
 import { parseModulesBuiltin } from './modules';
+import { startSourceFacts } from './sourceFacts';
 import { checkSystemMapMatches, parseSystemMap } from './systemMap';
+import { cachedIndex, LoadedIndex, LoadOptions } from './cache';
 
 export interface DistroOptions extends IndexOptions {
   vmlinux: string;
@@ -68,6 +72,39 @@ export function kernelRelease(elf: ElfFile): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The index of a distro vmlinux, from the cache when vmlinux and its companions are unchanged. */
+export function loadDistroIndex(o: DistroOptions & LoadOptions): LoadedIndex {
+  if (o.noCache) return { index: indexFromDwarf(o), fromCache: false };
+  return cachedIndex(() => distroCacheKey(o), o, () => indexFromDwarf(o));
+}
+
+export function distroCacheKey(o: DistroOptions): string {
+  const elf = ElfFile.open(o.vmlinux);
+  let files: DistroFiles;
+  const parts = [`format=${INDEX_FORMAT}`, 'dwarf'];
+  try {
+    parts.push(`buildid=${elf.buildId() ?? 'none'}`);
+    files = findDistroFiles(elf, o);
+  } finally {
+    elf.close();
+  }
+  const stamp = (f: string | undefined, label: string): void => {
+    if (!f) return;
+    try {
+      const st = statSync(f);
+      parts.push(`${label}=${realpathSync(f)}:${st.size}:${st.mtimeMs}`);
+    } catch {
+      parts.push(`${label}=missing`);
+    }
+  };
+  stamp(o.vmlinux, 'vmlinux');
+  stamp(files.systemMap, 'sysmap');
+  stamp(files.config, 'config');
+  stamp(files.modulesBuiltin, 'builtin');
+  parts.push(`source=${o.source ? path.resolve(o.source) : ''}`, `maps=${JSON.stringify(o.prefixMaps ?? [])}`);
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 32);
 }
 
 export function indexFromDwarf(o: DistroOptions): BuildIndex {
@@ -140,6 +177,7 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
       ...folded,
     });
   }
+  if (o.source && files.config) addReasons(out, path.resolve(o.source), files.config, warnings, progress);
   out.sort((a, b) => a.path.localeCompare(b.path));
   const dir = path.dirname(path.resolve(o.vmlinux));
   return {
@@ -163,6 +201,28 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
     ...(dwarf ? { inlined: dwarf.inlinedFunctions() } : {}),
     warnings,
   };
+}
+
+/**
+ * With the source tree and the config, Kbuild's Makefiles say why each file is
+ * built in (and which files next to them are not), as for a build folder.
+ */
+function addReasons(out: FileEntry[], source: string, config: string, warnings: string[], progress: (m: string) => void): void {
+  progress('reading Kbuild files');
+  const layout: BuildLayout = { buildDir: source, sourceDir: source, sourceRoots: [source], config };
+  try {
+    const { facts, notBuilt } = startSourceFacts({ layout, objects: out.map((f) => f.object) }).join();
+    for (const f of out) {
+      const x = facts[f.object];
+      if (x?.reason) f.reason = x.reason;
+      if (x?.config) f.config = x.config;
+    }
+    const known = new Set(out.map((f) => f.path));
+    for (const nb of notBuilt) if (!known.has(nb.path)) out.push({ ...nb, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+  } catch (e) {
+    if (!(e instanceof KbloatInputError)) throw e;
+    warnings.push(`${e.message}; files are listed without the reason they are built`);
+  }
 }
 
 /** Adds the declaration line (and file, when it is a header) to a function, and says when the source moved. */
