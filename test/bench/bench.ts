@@ -4,6 +4,7 @@
  * on the same machine in the same run, plus peak memory. Each measurement runs in
  * a fresh child process so that one does not warm the next one's heap.
  * Targets (issue 2): cold <= 5x nm, warm <= 1x nm.
+ * `npm run bench -- --distro`: a distribution's debug vmlinux from DWARF (distro.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -11,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 const repo = path.resolve(__dirname, '../..');
-const build = process.argv[2] ?? process.env.KBLOAT_FIXTURE ?? path.resolve(repo, '../shared/fixtures/linux-6.1-tinyconfig-i386');
+const DISTRO = process.argv.includes('--distro');
+const build = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? process.env.KBLOAT_FIXTURE ?? path.resolve(repo, '../shared/fixtures/linux-6.1-tinyconfig-i386');
 const vmlinux = path.join(build, 'vmlinux');
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -233,5 +235,10 @@ function main(): void {
   modularizeBench(cache, nm);
 }
 
-main();
-void lspBench();
+if (DISTRO) {
+  // Opt-in (downloads Debian's debug kernel once): see distro.ts.
+  void import('./distro').then((m) => m.distroBench(vmlinux));
+} else {
+  main();
+  void lspBench();
+}

@@ -244,13 +244,12 @@ export interface Abbrev {
   code: number;
   tag: number;
   children: boolean;
-  names: number[];
-  forms: number[];
-  /** DW_FORM_implicit_const values, by attribute position (0 elsewhere). */
-  consts: number[];
+  /** This abbreviation's attributes are attrs[first .. first + 3 * count) of its table: (name, form, implicit const) triplets. */
+  first: number;
+  count: number;
   /** Bytes of all attribute values when every form is fixed-size for this unit, else -1. */
   fixedSize: number;
-  /** Position of DW_AT_sibling, or -1. */
+  /** Index (0-based, among this abbreviation's attributes) of DW_AT_sibling, or -1. */
   sibling: number;
 }
 
@@ -258,6 +257,8 @@ export interface AbbrevTable {
   /** By code: abbreviation codes are small and dense in practice. */
   dense: (Abbrev | undefined)[];
   sparse: Map<number, Abbrev>;
+  /** All attribute triplets of the table in one array: one allocation per table, not three per abbreviation. */
+  attrs: number[];
 }
 
 const DW_AT_sibling = 0x01;
@@ -266,29 +267,28 @@ const DW_AT_sibling = 0x01;
 export function readAbbrevTable(abbrev: Buffer, le: boolean, offset: number, addrSize: number, offSize: number, version: number): AbbrevTable {
   const c = new DwarfCursor(abbrev, le, '.debug_abbrev', 0, offset);
   if (offset >= abbrev.length) c.fail(`abbreviation table offset 0x${offset.toString(16)} lies outside the section`);
-  const table: AbbrevTable = { dense: [], sparse: new Map() };
+  const attrs: number[] = [];
+  const table: AbbrevTable = { dense: [], sparse: new Map(), attrs };
   for (;;) {
     const code = c.uleb();
     if (code === 0) break;
     const tag = c.uleb();
     const children = c.u8() !== 0;
-    const names: number[] = [];
-    const forms: number[] = [];
-    const consts: number[] = [];
+    const first = attrs.length;
+    let count = 0;
     let fixedSize = 0;
     let sibling = -1;
     for (;;) {
       const name = c.uleb();
       const form = c.uleb();
       if (name === 0 && form === 0) break;
-      consts.push(form === DW_FORM.implicit_const ? c.sleb() : 0);
-      if (name === DW_AT_sibling) sibling = names.length;
-      names.push(name);
-      forms.push(form);
+      if (name === DW_AT_sibling) sibling = count;
+      attrs.push(name, form, form === DW_FORM.implicit_const ? c.sleb() : 0);
+      count++;
       const size = fixedFormSize(form, addrSize, offSize, version);
       fixedSize = size < 0 || fixedSize < 0 ? -1 : fixedSize + size;
     }
-    const a: Abbrev = { code, tag, children, names, forms, consts, fixedSize, sibling };
+    const a: Abbrev = { code, tag, children, first, count, fixedSize, sibling };
     if (code < 65536) table.dense[code] = a;
     else table.sparse.set(code, a);
   }

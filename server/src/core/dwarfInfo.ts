@@ -179,15 +179,17 @@ class UnitWalker {
       return;
     }
     const { addrSize, offSize, version } = this.u;
-    for (let i = 0; i < ab.forms.length; i++) skipForm(c, ab.forms[i], addrSize, offSize, version);
+    const at = this.table.attrs;
+    for (let i = 0, k = ab.first; i < ab.count; i++, k += 3) skipForm(c, at[k + 1], addrSize, offSize, version);
   }
 
   /** Reads up to DW_AT_sibling and returns the unit-local position it names. */
   private siblingOf(ab: Abbrev): number {
     const c = this.c;
     const { addrSize, offSize, version } = this.u;
-    for (let i = 0; i < ab.sibling; i++) skipForm(c, ab.forms[i], addrSize, offSize, version);
-    const ref = this.ref(ab.forms[ab.sibling]);
+    const at = this.table.attrs;
+    for (let i = 0; i < ab.sibling; i++) skipForm(c, at[ab.first + 3 * i + 1], addrSize, offSize, version);
+    const ref = this.ref(at[ab.first + 3 * ab.sibling + 1]);
     return ref - c.base;
   }
 
@@ -282,9 +284,9 @@ class UnitWalker {
     const c = this.c;
     const start = c.pos;
     // The bases come first: strx and addrx attributes before them in the DIE need them.
-    for (let i = 0; i < ab.names.length; i++) {
-      const n = ab.names[i];
-      const f = ab.forms[i];
+    for (let k = ab.first, end = ab.first + 3 * ab.count; k < end; k += 3) {
+      const n = this.table.attrs[k];
+      const f = this.table.attrs[k + 1];
       if (n === AT.str_offsets_base) this.u.strOffsetsBase = c.offset(this.u.offSize);
       else if (n === AT.addr_base || n === AT.GNU_addr_base) this.u.addrBase = c.offset(this.u.offSize);
       else if (n === AT.rnglists_base || n === AT.GNU_ranges_base) this.u.rnglistsBase = c.offset(this.u.offSize);
@@ -295,13 +297,13 @@ class UnitWalker {
     let compDir = '';
     let stmtList = -1;
     this.resetPc();
-    for (let i = 0; i < ab.names.length; i++) {
-      const n = ab.names[i];
-      const f = ab.forms[i];
+    for (let k = ab.first, end = ab.first + 3 * ab.count; k < end; k += 3) {
+      const n = this.table.attrs[k];
+      const f = this.table.attrs[k + 1];
       if (n === AT.name) name = this.strValue(f);
       else if (n === AT.comp_dir) compDir = this.strValue(f);
-      else if (n === AT.stmt_list) stmtList = f === DW_FORM.sec_offset ? c.offset(this.u.offSize) : readConstant(c, f, ab.consts[i]);
-      else if (!this.pcAttr(n, f, ab.consts[i])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
+      else if (n === AT.stmt_list) stmtList = f === DW_FORM.sec_offset ? c.offset(this.u.offSize) : readConstant(c, f, this.table.attrs[k + 2]);
+      else if (!this.pcAttr(n, f, this.table.attrs[k + 2])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
     }
     this.u.baseAddr = Number.isNaN(this.low) ? 0 : this.low;
     this.unitIndex = this.m.units.length;
@@ -316,14 +318,14 @@ class UnitWalker {
     let line = 0;
     let origin = -1;
     this.resetPc();
-    for (let i = 0; i < ab.names.length; i++) {
-      const n = ab.names[i];
-      const f = ab.forms[i];
+    for (let k = ab.first, end = ab.first + 3 * ab.count; k < end; k += 3) {
+      const n = this.table.attrs[k];
+      const f = this.table.attrs[k + 1];
       if (n === AT.name) name = this.str(f);
-      else if (n === AT.decl_file) file = readConstant(c, f, ab.consts[i]);
-      else if (n === AT.decl_line) line = readConstant(c, f, ab.consts[i]);
+      else if (n === AT.decl_file) file = readConstant(c, f, this.table.attrs[k + 2]);
+      else if (n === AT.decl_line) line = readConstant(c, f, this.table.attrs[k + 2]);
       else if (n === AT.abstract_origin || n === AT.specification) origin = this.ref(f);
-      else if (!this.pcAttr(n, f, ab.consts[i])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
+      else if (!this.pcAttr(n, f, this.table.attrs[k + 2])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
     }
     const id = s.offset.length;
     s.offset.push(dieOff);
@@ -345,11 +347,11 @@ class UnitWalker {
     const c = this.c;
     let origin = -1;
     this.resetPc();
-    for (let i = 0; i < ab.names.length; i++) {
-      const n = ab.names[i];
-      const f = ab.forms[i];
+    for (let k = ab.first, end = ab.first + 3 * ab.count; k < end; k += 3) {
+      const n = this.table.attrs[k];
+      const f = this.table.attrs[k + 1];
       if (n === AT.abstract_origin) origin = this.ref(f);
-      else if (!this.pcAttr(n, f, ab.consts[i])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
+      else if (!this.pcAttr(n, f, this.table.attrs[k + 2])) skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
     }
     if (origin < 0) return;
     let bytes = 0;
@@ -371,9 +373,9 @@ class UnitWalker {
 
   private variable(ab: Abbrev): void {
     const c = this.c;
-    for (let i = 0; i < ab.names.length; i++) {
-      const n = ab.names[i];
-      const f = ab.forms[i];
+    for (let k = ab.first, end = ab.first + 3 * ab.count; k < end; k += 3) {
+      const n = this.table.attrs[k];
+      const f = this.table.attrs[k + 1];
       if (n !== AT.location || (f !== DW_FORM.exprloc && f !== DW_FORM.block1 && f !== DW_FORM.block)) {
         skipForm(c, f, this.u.addrSize, this.u.offSize, this.u.version);
         continue;

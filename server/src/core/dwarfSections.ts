@@ -64,7 +64,9 @@ export class DwarfSections {
 
   /** An address of the image as a number relative to the bias. */
   rel(addr: bigint): number {
-    return Number(BigInt.asIntN(64, addr - this.bias));
+    // Wrapped like the cursor's two-halves arithmetic: percpu variables at 0 of an
+    // x86-64 kernel come out as small positive offsets on both sides.
+    return this.bias === 0n ? Number(addr) : Number(BigInt.asIntN(64, addr - this.bias));
   }
 
   /** An address relative to the bias back to the image's address. */
