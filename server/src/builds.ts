@@ -31,6 +31,8 @@ function real(p: string): string {
 export class Builds {
   private readonly services = new Map<string, IndexService>();
   private readonly folderBuild = new Map<string, string | undefined>();
+  /** Debug vmlinux files (kbloat.vmlinux) -> the source tree (workspace folder) they are read with. */
+  private readonly distroSource = new Map<string, string>();
   /** Baseline builds (kbloat.baselineBuildDirectory), indexed quietly: their state is not the status bar's. */
   private readonly baselines = new Map<string, IndexService>();
   private readonly folderBaseline = new Map<string, string | undefined>();
@@ -56,7 +58,11 @@ export class Builds {
         const candidates = findBuildCandidates(f.path).map(real);
         if (candidates.length === 1) dir = candidates[0];
         else if (candidates.length > 1) this.listener.candidates(f.path, candidates);
-        else this.listener.status({ state: 'no-build', message: `no kernel build (vmlinux or System.map) in ${f.path}: run make, or set kbloat.buildDirectory to your O= folder` });
+        else if (s.vmlinux) {
+          // No build here: a distro's debug vmlinux, with this folder as its source tree.
+          dir = real(path.isAbsolute(s.vmlinux) ? s.vmlinux : path.join(f.path, s.vmlinux));
+          this.distroSource.set(dir, f.path);
+        } else this.listener.status({ state: 'no-build', message: `no kernel build (vmlinux or System.map) in ${f.path}: run make, or set kbloat.buildDirectory to your O= folder` });
       }
       this.folderBuild.set(f.path, dir);
       if (dir) wanted.add(dir);
@@ -84,7 +90,8 @@ export class Builds {
     }
     for (const dir of wanted) {
       if (this.services.has(dir)) continue;
-      const svc = new IndexService(dir, this.listener, this.options);
+      const source = this.distroSource.get(dir);
+      const svc = new IndexService(dir, this.listener, source ? { ...this.options, distro: { source } } : this.options);
       this.services.set(dir, svc);
       svc.start();
     }

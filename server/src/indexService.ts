@@ -9,7 +9,8 @@ import { existsSync, FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BuildIndex } from './core/buildIndex';
-import { loadIndex } from './core/cache';
+import { LoadedIndex, loadIndex, LoadOptions } from './core/cache';
+import { loadDistroIndex } from './core/distroIndex';
 import type { KernelConfig } from './core/dotconfig';
 import { KbloatInputError } from './core/errors';
 import { locateBuild } from './core/locate';
@@ -39,6 +40,8 @@ export interface IndexServiceOptions {
   /** How often a build that is being rewritten is retried before it is reported as broken. */
   retries?: number;
   retryDelayMs?: number;
+  /** Distro mode: buildDir is a debug vmlinux, indexed from its DWARF with this source tree. */
+  distro?: { source: string };
 }
 
 /** Files whose change means the index is out of date. */
@@ -83,7 +86,7 @@ export class IndexService {
     };
     const workerFile = this.options.workerFile;
     if (workerFile && existsSync(workerFile)) {
-      const worker = new Worker(workerFile, { workerData: { dir: this.buildDir, noCache: !!this.options.noCache } });
+      const worker = new Worker(workerFile, { workerData: { dir: this.buildDir, noCache: !!this.options.noCache, distro: this.options.distro } });
       this.worker = worker;
       worker.on('message', done);
       worker.on('error', (e) => done({ error: String(e) }));
@@ -95,7 +98,7 @@ export class IndexService {
     // From sources (tests of the core): index on this thread, after the current turn.
     setImmediate(() => {
       try {
-        done({ index: loadIndex(this.buildDir, { noCache: this.options.noCache, onProgress: (p) => done({ progress: p }) }).index, fromCache: false });
+        done({ index: loadAnyIndex(this.buildDir, this.options.distro, { noCache: this.options.noCache, onProgress: (p) => done({ progress: p }) }).index, fromCache: false });
       } catch (e) {
         done(e instanceof KbloatInputError ? { error: e.message, code: e.code } : { error: String(e) });
       }
@@ -157,4 +160,9 @@ export class IndexService {
     this.watcher?.close();
     void this.worker?.terminate();
   }
+}
+
+/** A build folder's index, or in distro mode a debug vmlinux's (from DWARF). */
+export function loadAnyIndex(dir: string, distro: IndexServiceOptions['distro'], options: LoadOptions): LoadedIndex {
+  return distro ? loadDistroIndex({ ...options, vmlinux: dir, source: distro.source }) : loadIndex(dir, options);
 }

@@ -5,7 +5,7 @@
  * directly and shared by every feature that shows sizes.
  */
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry, FunctionEntry } from './core/buildIndex';
+import type { BuildIndex, FileEntry, FunctionEntry, InlinedEntry } from './core/buildIndex';
 import type { KernelConfig } from './core/dotconfig';
 import { classifySection, SectionClass, sumBytes, residentBytes } from './core/sections';
 import { exactBytes, humanSize, percent } from './format';
@@ -28,6 +28,8 @@ export class IndexLookups {
   /** Function name → the built-in files that have a local copy of it (static inline emitted out of line). */
   private readonly copies = new Map<string, { file: FileEntry; fn: FunctionEntry }[]>();
   private readonly sectionClass = new Map<string, SectionClass>();
+  /** From DWARF: inlined copies by declaring file and function name. */
+  private readonly inlined = new Map<string, InlinedEntry>();
 
   constructor(
     readonly index: BuildIndex,
@@ -51,6 +53,18 @@ export class IndexLookups {
     }
     this.builtInSizes = sizes.sort((a, b) => b - a);
     for (const s of index.sections) this.sectionClass.set(s.name, s.cls);
+    for (const i of index.inlined ?? []) {
+      const key = `${i.file}\0${i.name}`;
+      const seen = this.inlined.get(key);
+      // The same name declared twice in one file (under #ifdef): the copies add up.
+      if (seen) this.inlined.set(key, { ...seen, callers: seen.callers + i.callers, copies: seen.copies + i.copies, bytes: seen.bytes + i.bytes });
+      else this.inlined.set(key, i);
+    }
+  }
+
+  /** What the inlined copies of a function cost, when the index has DWARF. */
+  inlinedCopies(sourcePath: string, name: string): InlinedEntry | undefined {
+    return this.inlined.get(`${sourcePath}\0${name}`);
   }
 
   /** The entry that best describes a source path: built in over module over not built. */
@@ -126,6 +140,8 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
         const total = copies.reduce((a, c) => a + c.fn.size, 0);
         return { title: `out of line in ${copies.length} object${copies.length > 1 ? 's' : ''}, ${humanSize(total)}`, bytes: total };
       }
+      const inl = lookups.inlinedCopies(sourcePath, fn.name);
+      if (inl) return inlinedLens(inl);
       return { title: fn.isInline ? 'inlined into callers' : 'no copy of its own in vmlinux' };
     }
     return { title: 'not built — no object for this file in the build' };
@@ -143,13 +159,23 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
       const strong = lookups.outOfLineCopies(fn.name).find((c) => c.file !== file);
       if (strong) return { title: `weak — overridden by ${strong.file.path}` };
     }
-    return { title: 'inlined into callers' };
+    const inl = lookups.inlinedCopies(sourcePath, fn.name);
+    return inl ? inlinedLens(inl) : { title: 'inlined into callers' };
   }
   const where = file.status === 'module' ? `in ${file.module}` : 'in vmlinux';
   const parts = entry.parts && entry.parts.length > 1 ? ` (${entry.parts.length} parts)` : '';
   const cls = lookups.classOf(file, entry.section);
   const classNote = cls === 'text' ? '' : ` · ${CLASS_WORDS[cls]}`;
   return { title: `${humanSize(entry.size)} ${where}${parts}${classNote}`, bytes: entry.size };
+}
+
+/** `inlined into 14 callers, ≈ 2.3 KiB`: the copies' bytes overlap their callers' code, hence "≈". */
+function inlinedLens(inl: InlinedEntry): FunctionLens {
+  return { title: `inlined into ${inl.callers.toLocaleString('en-US')} caller${inl.callers === 1 ? '' : 's'}, ≈ ${humanSize(inl.bytes)}`, bytes: inl.bytes };
+}
+
+function inlinedNote(inl: InlinedEntry): string {
+  return `Inlined ${inl.copies.toLocaleString('en-US')} time${inl.copies === 1 ? '' : 's'} into ${inl.callers.toLocaleString('en-US')} caller${inl.callers === 1 ? '' : 's'}: ≈ ${humanSize(inl.bytes)} of their code (from DWARF; these bytes are counted in the callers).`;
 }
 
 /** ` (+96 B)` against the baseline's same function or file; ` (new)` when the baseline has none. */
@@ -190,7 +216,9 @@ export function functionHover(lookups: IndexLookups, sourcePath: string, fn: Sou
   const lens = functionLens(lookups, sourcePath, fn);
   const out = [`**${fn.name}** — ${lens.title}`];
   const entry = file?.functions.find((f) => f.name === fn.name);
+  const inl = lookups.inlinedCopies(sourcePath, fn.name);
   if (!file || !entry) {
+    if (inl) out.push('', inlinedNote(inl));
     if (isHeader(sourcePath)) {
       const copies = lookups.outOfLineCopies(fn.name);
       if (copies.length) {
@@ -209,6 +237,7 @@ export function functionHover(lookups: IndexLookups, sourcePath: string, fn: Sou
     const t = lookups.index.totals;
     out.push('', `Rank #${rank.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} functions in vmlinux · ${percent(entry.size, t.resident)} of the kernel proper's resident ${humanSize(t.resident)}.`);
   }
+  if (inl) out.push('', inlinedNote(inl));
   if (lookups.index.build.estimated) out.push('', '_Sizes are estimates: the build has no vmlinux, only System.map._');
   return out.join('\n');
 }

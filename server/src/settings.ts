@@ -9,12 +9,14 @@ export interface KbloatSettings {
   buildDirectory: string;
   /** A second build to compare against (deltas in every lens, Compare with Baseline). Empty: none. */
   baselineBuildDirectory: string;
+  /** A debug vmlinux (a distro's -dbg package) to measure from DWARF when the workspace holds no build. Empty: none. */
+  vmlinux: string;
   codeLens: { enabled: boolean };
   newCode: { enabled: boolean; severity: 'hint' | 'information' | 'warning' };
   measure: { enabled: boolean; growthThreshold: number; timeoutSeconds: number };
 }
 
-export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', baselineBuildDirectory: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
+export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', baselineBuildDirectory: '', vmlinux: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
 
 function positive(v: unknown, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;
@@ -43,6 +45,7 @@ export class Settings {
             .then((raw: Partial<KbloatSettings> | null) => ({
               buildDirectory: typeof raw?.buildDirectory === 'string' ? raw.buildDirectory : DEFAULT_SETTINGS.buildDirectory,
               baselineBuildDirectory: typeof raw?.baselineBuildDirectory === 'string' ? raw.baselineBuildDirectory : '',
+              vmlinux: typeof raw?.vmlinux === 'string' ? raw.vmlinux : '',
               codeLens: { enabled: raw?.codeLens?.enabled !== false },
               newCode: {
                 enabled: raw?.newCode?.enabled !== false,
