@@ -7,11 +7,14 @@
  * `npm run fuzz -- [iterations per parser] [seed]` runs it long; the test suite
  * runs a short seeded pass (test/fuzz.test.ts).
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArchive } from '../../server/src/core/archive';
 import { parseCmdFile } from '../../server/src/core/cmdfile';
 import { parseDotConfig } from '../../server/src/core/dotconfig';
+import { DwarfIndex } from '../../server/src/core/dwarfIndex';
 import { ElfFile } from '../../server/src/core/elf';
 import { KbloatInputError } from '../../server/src/core/errors';
 import { parseKbuildMakefile } from '../../server/src/core/kbuild';
@@ -76,6 +79,46 @@ export interface Target {
   run(data: Buffer): void;
 }
 
+/** A small C program with inlining, static data and split ranges, for the DWARF targets. */
+const DWARF_SOURCE = `static inline int sq(int x) { return x * x; }
+static int table[64];
+static inline __attribute__((always_inline)) int cube(int x) { return sq(x) * x; }
+__attribute__((noinline)) int alpha(int a) { return sq(a) + cube(a + 1); }
+__attribute__((noinline)) int beta(int a) { int s = 0; for (int i = 0; i < a; i++) s += cube(i) ^ sq(s); if (__builtin_expect(s == 7, 0)) s = table[a & 63]; return s; }
+int main(void) { for (int i = 0; i < 64; i++) table[i] = sq(i); return alpha(3) + beta(table[5]); }
+`;
+
+/** The program above linked with DWARF `version` (gcc from PATH), as bytes. */
+function dwarfProgram(version: 4 | 5): Buffer {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kbloat-fuzz-'));
+  try {
+    writeFileSync(path.join(dir, 'p.c'), DWARF_SOURCE);
+    execFileSync('gcc', ['-O2', `-gdwarf-${version}`, '-nostdlib', '-static', '-Wl,-e,main', '-o', 'p', 'p.c'], { cwd: dir });
+    return readFileSync(path.join(dir, 'p'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Where a section's bytes are in an ELF file (the mutations' hot range). */
+function sectionRange(data: Buffer, name: string): [number, number] {
+  const elf = ElfFile.fromBuffer(data, 'p');
+  const s = elf.section(name)!;
+  return [s.offset, s.offset + s.size];
+}
+
+const dwarfRun = (data: Buffer): void => {
+  const elf = ElfFile.fromBuffer(data, 'fuzz');
+  const d = DwarfIndex.read(elf);
+  if (!d) return;
+  for (const s of elf.symbols()) {
+    d.functionAt(s.value);
+    d.unitAt(s.value);
+    d.variableUnitAt(s.value);
+  }
+  d.inlinedFunctions();
+};
+
 export function targets(fixture: string): Target[] {
   const read = (rel: string) => readFileSync(path.join(fixture, rel));
   const elfRun = (data: Buffer) => {
@@ -96,6 +139,20 @@ export function targets(fixture: string): Target[] {
     { name: '.config', input: read('.config'), run: (d) => void parseDotConfig(d.toString('latin1'), '.config') },
     { name: 'Makefile', input: read('kernel/Makefile'), run: (d) => void parseKbuildMakefile(d.toString('latin1'), 'kernel', 'kernel/Makefile') },
     { name: 'Kconfig', input: read('drivers/tty/serial/8250/Kconfig'), run: (d) => void parseKconfigFile(d.toString('latin1'), 'Kconfig') },
+    ...dwarfTargets(),
+  ];
+}
+
+function dwarfTargets(): Target[] {
+  const v5 = dwarfProgram(5);
+  const v4 = dwarfProgram(4);
+  return [
+    { name: 'DWARF 5 .debug_info', input: v5, hot: sectionRange(v5, '.debug_info'), run: dwarfRun },
+    { name: 'DWARF 5 .debug_abbrev', input: v5, hot: sectionRange(v5, '.debug_abbrev'), run: dwarfRun },
+    { name: 'DWARF 5 .debug_line', input: v5, hot: sectionRange(v5, '.debug_line'), run: dwarfRun },
+    { name: 'DWARF 5 .debug_rnglists', input: v5, hot: sectionRange(v5, '.debug_rnglists'), run: dwarfRun },
+    { name: 'DWARF 4 .debug_info', input: v4, hot: sectionRange(v4, '.debug_info'), run: dwarfRun },
+    { name: 'DWARF 4 .debug_ranges', input: v4, hot: sectionRange(v4, '.debug_ranges'), run: dwarfRun },
   ];
 }
 
