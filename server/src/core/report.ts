@@ -47,6 +47,7 @@ export function reportJson(index: BuildIndex): unknown {
       variables: f.variables,
     })),
     unattributed: index.unattributed,
+    ...(index.inlined ? { inlined: index.inlined } : {}),
     warnings: index.warnings,
   };
 }
