@@ -21,14 +21,15 @@ import { modularizeJson, modularizeTable } from './core/modularizeFormat';
 import { humanSize, ReportGrouping, reportJson, reportTable } from './core/report';
 import { sweep } from './core/sweep';
 
-const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
+const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--dwarf] [--no-cache]
        kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
 
 Maps every byte of vmlinux to the source file and function it came from.
 BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.
+--dwarf: also read vmlinux's DWARF for function lines and inlined copies (in --json).
 --vmlinux: a distribution's debug vmlinux (no build folder): files come from its DWARF.`;
 
-const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--no-cache]
+const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--dwarf] [--no-cache]
        kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
        kbloat diff OLD NEW [--format bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
        kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
@@ -54,10 +55,11 @@ interface ReportArgs {
   top: number;
   json: boolean;
   noCache: boolean;
+  dwarf: boolean;
 }
 
 function parseReportArgs(argv: string[]): ReportArgs {
-  const args: ReportArgs = { dir: '.', by: 'file', top: 25, json: false, noCache: false };
+  const args: ReportArgs = { dir: '.', by: 'file', top: 25, json: false, noCache: false, dwarf: false };
   let dirSeen = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -69,6 +71,7 @@ function parseReportArgs(argv: string[]): ReportArgs {
     const distro = (): NonNullable<ReportArgs['distro']> => (args.distro ??= { prefixMaps: [] });
     if (a === '--json') args.json = true;
     else if (a === '--no-cache') args.noCache = true;
+    else if (a === '--dwarf') args.dwarf = true;
     else if (a === '--vmlinux' || a.startsWith('--vmlinux=')) distro().vmlinux = value();
     else if (a === '--config' || a.startsWith('--config=')) distro().config = value();
     else if (a === '--system-map' || a.startsWith('--system-map=')) distro().systemMap = value();
@@ -280,7 +283,7 @@ export function main(argv: string[]): number {
     if (command === 'modularize') return runModularize(rest);
     if (command !== 'report') throw new UsageError(`unknown command "${command}"`);
     const args = parseReportArgs(rest);
-    const { index } = args.distro ? loadDistroIndex({ ...args.distro, vmlinux: args.distro.vmlinux!, noCache: args.noCache }) : loadIndex(args.dir, { noCache: args.noCache });
+    const { index } = args.distro ? loadDistroIndex({ ...args.distro, vmlinux: args.distro.vmlinux!, noCache: args.noCache }) : loadIndex(args.dir, { noCache: args.noCache, dwarf: args.dwarf });
     if (args.json) process.stdout.write(JSON.stringify(reportJson(index), null, 1) + '\n');
     else process.stdout.write(reportTable(index, args.by, args.top));
     return 0;

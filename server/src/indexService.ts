@@ -164,5 +164,5 @@ export class IndexService {
 
 /** A build folder's index, or in distro mode a debug vmlinux's (from DWARF). */
 export function loadAnyIndex(dir: string, distro: IndexServiceOptions['distro'], options: LoadOptions): LoadedIndex {
-  return distro ? loadDistroIndex({ ...options, vmlinux: dir, source: distro.source }) : loadIndex(dir, options);
+  return distro ? loadDistroIndex({ ...options, vmlinux: dir, source: distro.source }) : loadIndex(dir, { ...options, dwarf: true });
 }

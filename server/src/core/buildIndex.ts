@@ -19,6 +19,7 @@ import { functionBaseName } from './symbolNames';
 import { indexFromSystemMap } from './systemMapIndex';
 import { builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from './buildObjects';
 import { checkSystemMapMatches, parseSystemMap } from './systemMap';
+import { addDwarfFacts } from './dwarfAnnotate';
 
 export const INDEX_FORMAT = 2;
 
@@ -112,6 +113,12 @@ export interface BuildIndex {
 export interface IndexOptions {
   /** Called with progress messages for long steps. */
   onProgress?: (message: string) => void;
+  /**
+   * Also read vmlinux's DWARF, when it has some, for the line each function is
+   * declared on and the inlined copies of functions (slower: the language
+   * server asks for it, the CLI with --dwarf).
+   */
+  dwarf?: boolean;
 }
 
 /** Builds the index of the kernel build in `dir` (no cache; see cache.ts). */
@@ -219,7 +226,7 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   try {
     const modules = readModules(layout, warnings);
     const libMembers = libArchiveMembers(layout, warnings);
-    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);
+    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join, options.dwarf ?? false);
   } finally {
     sourceFacts.cancel();
   }
@@ -233,6 +240,7 @@ function indexFromElfWith(
   modules: ModuleInfo[],
   libMembers: Map<string, string>,
   joinSourceFacts: () => SourceFacts,
+  dwarf: boolean,
 ): BuildIndex {
   checkIsKernel(elf);
   checkSystemMap(layout, elf, warnings);
@@ -323,7 +331,9 @@ function indexFromElfWith(
     estimated: false,
   };
   files.sort((a, b) => a.path.localeCompare(b.path) || a.object.localeCompare(b.object));
-  return { format: INDEX_FORMAT, build, totals, sections: att.sections, files, unattributed: att.unattributed, warnings };
+  if (dwarf) progress('reading DWARF');
+  const inlined = dwarf ? addDwarfFacts(elf, files, symbolsByOwner, layout.sourceDir, warnings) : undefined;
+  return { format: INDEX_FORMAT, build, totals, sections: att.sections, files, unattributed: att.unattributed, ...(inlined ? { inlined } : {}), warnings };
 }
 
 export function computeTotals(sections: SectionInfo[]): Totals {

@@ -19,9 +19,9 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The cache key of a build, or undefined when there is nothing stable to key on. */
-export function cacheKey(dir: string): string | undefined {
+export function cacheKey(dir: string, options: IndexOptions = {}): string | undefined {
   const layout = locateBuild(dir);
-  const parts = [`format=${INDEX_FORMAT}`, `dir=${layout.buildDir}`];
+  const parts = [`format=${INDEX_FORMAT}`, `dir=${layout.buildDir}`, `dwarf=${options.dwarf ? 1 : 0}`];
   const stamp = (f: string | undefined, label: string): void => {
     if (!f) return;
     try {
@@ -62,7 +62,7 @@ export interface LoadedIndex {
 /** Returns the index of the build in `dir`, from the cache when it is current. */
 export function loadIndex(dir: string, options: LoadOptions = {}): LoadedIndex {
   if (options.noCache) return { index: buildIndex(dir, options), fromCache: false };
-  return cachedIndex(() => cacheKey(dir), options, () => buildIndex(dir, options));
+  return cachedIndex(() => cacheKey(dir, options), options, () => buildIndex(dir, options));
 }
 
 /**

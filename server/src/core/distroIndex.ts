@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { attribute } from './attribution';
-import { BuildIndex, computeTotals, FileEntry, foldSymbols, FunctionEntry, INDEX_FORMAT, IndexOptions } from './buildIndex';
+import { BuildIndex, computeTotals, FileEntry, foldSymbols, INDEX_FORMAT, IndexOptions } from './buildIndex';
 import { DwarfIndex } from './dwarfIndex';
 import { PrefixMap } from './dwarfPaths';
 import { ElfFile, ElfSymbol, STT_OBJECT } from './elf';
@@ -22,6 +22,7 @@ import type { BuildLayout } from './locate';
 import { parseModulesBuiltin } from './modules';
 import { startSourceFacts } from './sourceFacts';
 import { checkSystemMapMatches, parseSystemMap } from './systemMap';
+import { annotate, SourceLines } from './dwarfAnnotate';
 import { cachedIndex, LoadedIndex, LoadOptions } from './cache';
 
 export interface DistroOptions extends IndexOptions {
@@ -225,39 +226,6 @@ function addReasons(out: FileEntry[], source: string, config: string, warnings: 
   }
 }
 
-/** Adds the declaration line (and file, when it is a header) to a function, and says when the source moved. */
-function annotate(f: FunctionEntry, source: string, dwarf: DwarfIndex, syms: Map<string, ElfSymbol>, lines: SourceLines): void {
-  const names = [f.name, ...(f.parts ?? []).map((p) => p.name)];
-  for (const n of names) {
-    const sym = syms.get(n);
-    const decl = sym && dwarf.functionAt(sym.value);
-    if (!decl) continue;
-    f.line = decl.line;
-    if (decl.file !== source) f.declFile = decl.file;
-    if (lines.stale(decl.file, decl.line, decl.name)) f.lineStale = true;
-    return;
-  }
-}
-
-/** The source tree's lines, to tell when DWARF's line no longer names the function (another patch level). */
-class SourceLines {
-  private files = new Map<string, string[] | undefined>();
-  constructor(private root?: string) {}
-  stale(file: string, line: number, name: string): boolean {
-    if (!this.root || line <= 0) return false;
-    let lines = this.files.get(file);
-    if (!this.files.has(file)) {
-      const text = readText(path.join(this.root, file));
-      this.files.set(file, (lines = text?.split('\n')));
-    }
-    if (!lines) return false;
-    if ((lines[line - 1] ?? '').includes(name)) return false;
-    // A function made by a macro (SYSCALL_DEFINE, DEVICE_ATTR) is not named on its
-    // line, nor anywhere else: only a name found on another line means the file moved.
-    const word = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\s*\\(`);
-    return lines.some((l) => word.test(l));
-  }
-}
 
 /** A System.map that does not describe this vmlinux is worth a warning (it is not used for sizes). */
 function checkSystemMap(elf: ElfFile, file: string | undefined, warnings: string[]): void {

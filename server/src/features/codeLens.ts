@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../builds';
-import { baselineBytes, deltaNote, fileLens, functionLens } from '../lensModel';
+import { baselineBytes, deltaNote, fileLens, functionLens, IndexLookups } from '../lensModel';
 import { configValue } from '../core/dotconfig';
 import { humanSize } from '../format';
 import { enclosingConditionals, isConfiguredOut } from '../preproc';
@@ -84,6 +84,7 @@ export function register(connection: Connection, ctx: ServerContext): void {
       const title = baseline && lens.bytes !== undefined && !added ? lens.title.replace(/^(\S+ \S+)/, `$1${deltaNote(lens.bytes, baselineBytes(baseline, sourcePath, fn.name))}`) : lens.title;
       lenses.push({ line, character: fn.nameRange.start.character, title });
     }
+    lenses.push(...macroMadeLenses(lookups, sourcePath, functions, lenses, doc.lineCount));
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);
   });
@@ -93,6 +94,28 @@ export function register(connection: Connection, ctx: ServerContext): void {
 function offText(condition: string): string {
   const m = /^(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)?(CONFIG_\w+)\s*\)?$/.exec(condition.trim());
   return m ? `${m[1]} is not set` : `#if ${condition} is false in this build`;
+}
+
+/**
+ * Functions that DWARF declares in this file but the parser cannot see, because
+ * a macro makes them (`DEFINE_SHOW_ATTRIBUTE(foo)`, `DEVICE_ATTR_RO(bar)`): a
+ * lens on the line DWARF names, with the function's name, since the line shows
+ * only the macro.
+ */
+function macroMadeLenses(lookups: IndexLookups, sourcePath: string, parsed: { name: string }[], placed: RememberedLens[], lineCount: number): RememberedLens[] {
+  const file = lookups.file(sourcePath);
+  if (!file || file.status !== 'built-in') return [];
+  const seen = new Set(parsed.map((f) => f.name));
+  const taken = new Set(placed.map((l) => l.line));
+  const out: RememberedLens[] = [];
+  for (const fn of file.functions) {
+    if (fn.line === undefined || fn.declFile || fn.lineStale || seen.has(fn.name) || fn.line > lineCount) continue;
+    const line = fn.line - 1;
+    if (taken.has(line)) continue;
+    const lens = functionLens(lookups, sourcePath, { name: fn.name, line, isInline: false, isStatic: false, annotations: [] });
+    out.push({ line, character: 0, title: `${fn.name}: ${lens.title}` });
+  }
+  return out;
 }
 
 /**

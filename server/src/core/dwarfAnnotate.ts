@@ -1,0 +1,72 @@
+/**
+ * What DWARF adds to an index whose attribution came from elsewhere (the build
+ * tree) or from DWARF itself (a distro kernel): the line each function is
+ * declared on, whether the source tree still has it there, and the inlined
+ * copies of functions, charged back to the function they came from.
+ */
+import * as path from 'node:path';
+import type { FileEntry, FunctionEntry, InlinedEntry } from './buildIndex';
+import type { PlacedSymbol } from './attribution';
+import { DwarfIndex } from './dwarfIndex';
+import type { ElfFile, ElfSymbol } from './elf';
+import { KbloatInputError } from './errors';
+import { readText } from './fsRead';
+
+/**
+ * Adds DWARF's declaration lines to the built-in files' functions and returns
+ * the inlined copies, or undefined (with a warning) when vmlinux has no usable
+ * DWARF. The attribution itself is left as it is.
+ */
+export function addDwarfFacts(elf: ElfFile, files: FileEntry[], symbolsByOwner: Map<string, PlacedSymbol[]>, sourceDir: string, warnings: string[]): InlinedEntry[] | undefined {
+  let dwarf: DwarfIndex | undefined;
+  try {
+    dwarf = DwarfIndex.read(elf, { sourceDir });
+  } catch (e) {
+    if (!(e instanceof KbloatInputError) || e.code !== 'bad-dwarf') throw e;
+    warnings.push(`${e.message}; function lines and inlined copies are left out`);
+    return undefined;
+  }
+  if (!dwarf) return undefined;
+  const lines = new SourceLines(sourceDir);
+  for (const f of files) {
+    if (f.status !== 'built-in') continue;
+    const decls = new Map<string, ElfSymbol>();
+    for (const p of symbolsByOwner.get(f.object) ?? []) if (p.kind === 'function') decls.set(p.sym.name, p.sym);
+    for (const fn of f.functions) annotate(fn, f.path, dwarf, decls, lines);
+  }
+  return dwarf.inlinedFunctions();
+}
+
+/** Adds the declaration line (and file, when it is a header) to a function, and says when the source moved. */
+export function annotate(f: FunctionEntry, source: string, dwarf: DwarfIndex, syms: Map<string, ElfSymbol>, lines: SourceLines): void {
+  const names = [f.name, ...(f.parts ?? []).map((p) => p.name)];
+  for (const n of names) {
+    const sym = syms.get(n);
+    const decl = sym && dwarf.functionAt(sym.value);
+    if (!decl) continue;
+    f.line = decl.line;
+    if (decl.file !== source) f.declFile = decl.file;
+    if (lines.stale(decl.file, decl.line, decl.name)) f.lineStale = true;
+    return;
+  }
+}
+
+/** The source tree's lines, to tell when DWARF's line no longer names the function (another patch level). */
+export class SourceLines {
+  private files = new Map<string, string[] | undefined>();
+  constructor(private root?: string) {}
+  stale(file: string, line: number, name: string): boolean {
+    if (!this.root || line <= 0) return false;
+    let lines = this.files.get(file);
+    if (!this.files.has(file)) {
+      const text = readText(path.join(this.root, file));
+      this.files.set(file, (lines = text?.split('\n')));
+    }
+    if (!lines) return false;
+    if ((lines[line - 1] ?? '').includes(name)) return false;
+    // A function made by a macro (SYSCALL_DEFINE, DEVICE_ATTR) is not named on its
+    // line, nor anywhere else: only a name found on another line means the file moved.
+    const word = new RegExp(`\\b${name.replace(/[^\w]/g, '')}\\s*\\(`);
+    return lines.some((l) => word.test(l));
+  }
+}
