@@ -3,7 +3,7 @@
  * Commands are spawned with argument arrays, never through a shell.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -74,4 +74,15 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: n
     env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('cache'), ...env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `npm run package` (production bundles, @vscode/vsce), as the Marketplace gets it;
+ * returns a copy of the .vsix in a temporary folder, so that tests do not share the file.
+ */
+export function packageExtension(): string {
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: 'pipe', env: { ...process.env, npm_config_yes: 'true' } });
+  const copy = path.join(tempDir('vsix'), 'kbloat.vsix');
+  copyFileSync(path.join(REPO, 'kbloat.vsix'), copy);
+  return copy;
 }
