@@ -13,57 +13,15 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { FIXTURE, fixtureSkip, nmSized, packageExtension, readelfSections, readelfSymbols, REPO, run, tempDir } from './helpers';
+import { assertShows, FIXTURE, fixtureSkip, nmSized, packageExtension, readelfSections, readelfSymbols, REPO, run, sampleFunctions, shownBytes, tempDir } from './helpers';
 import { CodeServer, missingRequirements, Workbench } from './e2e/harness';
 
 const skip = process.env.KBLOAT_SKIP_E2E === '1' ? 'KBLOAT_SKIP_E2E=1 is set' : fixtureSkip;
 const VMLINUX = path.join(FIXTURE, 'vmlinux');
 const FORK_C = 'kernel/fork.c';
-
-/** A size as the editor writes it (`1,234 B`, `12.3 KiB`, `3.6 MiB`), as an interval of bytes it can stand for. */
-function shownBytes(text: string): { min: number; max: number } {
-  const m = /([\d,]+(?:\.\d)?) (B|KiB|MiB)\b/.exec(text);
-  assert.ok(m, `a size in "${text}"`);
-  if (m[2] === 'B') {
-    const n = Number(m[1].replace(/,/g, ''));
-    return { min: n, max: n };
-  }
-  const unit = m[2] === 'KiB' ? 1024 : 1024 * 1024;
-  const v = Number(m[1]);
-  return { min: (v - 0.05) * unit, max: (v + 0.05) * unit };
-}
-
-function assertShows(text: string, bytes: number, what: string): void {
-  const { min, max } = shownBytes(text);
-  assert.ok(bytes >= min && bytes <= max, `${what}: "${text}" stands for ${bytes} B`);
-}
-
-/**
- * Functions of kernel/fork.c to check, chosen by rule from `nm -S kernel/fork.o`:
- * text symbols without compiler clones (`.isra`, `.cold`...), named once in
- * vmlinux, defined on exactly one line of the source; the largest, the median
- * and the smallest. Sizes from `nm -S vmlinux`.
- */
-function forkFunctions(source: string): { name: string; line: number; size: number }[] {
-  const lines = source.split('\n');
-  const inVmlinux = new Map<string, number[]>();
-  for (const s of nmSized(VMLINUX)) inVmlinux.set(s.name, [...(inVmlinux.get(s.name) ?? []), s.size]);
-  const objectSymbols = nmSized(path.join(FIXTURE, 'kernel/fork.o'));
-  const cloned = new Set(objectSymbols.filter((s) => s.name.includes('.')).map((s) => s.name.split('.')[0]));
-  const picked = [];
-  for (const s of objectSymbols) {
-    if (!/^[tT]$/.test(s.type) || s.name.includes('.') || cloned.has(s.name) || inVmlinux.get(s.name)?.length !== 1) continue;
-    const definition = new RegExp(`^[^\\s#].*\\b${s.name}\\(`);
-    const defs = lines.flatMap((l, i) => (definition.test(l) && !/;\s*$/.test(l) ? [i] : []));
-    if (defs.length === 1) picked.push({ name: s.name, line: defs[0], size: inVmlinux.get(s.name)![0] });
-  }
-  picked.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
-  assert.ok(picked.length >= 3, `functions to check in ${FORK_C}`);
-  return [picked[0], picked[picked.length >> 1], picked[picked.length - 1]];
-}
 
 /** Resident bytes of vmlinux from `readelf`: allocated sections minus those between __init_begin and __init_end. */
 function residentFromReadelf(): number {
@@ -149,7 +107,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   test('lenses above functions of kernel/fork.c equal nm -S', async () => {
     const b = bench!;
     await b.openFile(FORK_C);
-    const functions = forkFunctions(readFileSync(path.join(workspace, FORK_C), 'utf8'));
+    const functions = sampleFunctions(FIXTURE, FORK_C);
     for (const fn of functions) {
       await b.goToLine(fn.line + 1);
       const lens = await b.lensAbove(new RegExp(`^[^\\s#].*\\b${fn.name}\\(`));
@@ -190,7 +148,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   test('a killed language server is restarted, the user is told once, and lenses come back', async () => {
     const b = bench!;
     const s = server!;
-    const fn = forkFunctions(readFileSync(path.join(workspace, FORK_C), 'utf8'))[0];
+    const fn = sampleFunctions(FIXTURE, FORK_C)[0];
     const told = /language server stopped and was restarted/;
     let gone: number[] = [];
     for (const round of [1, 2]) {
