@@ -38,6 +38,11 @@ test('npm run package: required files in, sources and node_modules out, under 5 
   const manifest = JSON.parse(execFileSync('python3', ['-c', 'import sys, zipfile\nprint(zipfile.ZipFile(sys.argv[1]).read("extension/package.json").decode())', vsix], { encoding: 'utf8' }));
   const named = [manifest.icon, manifest.main, ...(manifest.contributes.grammars ?? []).map((g: { path: string }) => g.path), ...(manifest.contributes.languages ?? []).map((l: { configuration?: string }) => l.configuration).filter(Boolean)];
   for (const n of named) assert.ok(files.includes(`extension/${path.posix.normalize(n)}`), `${n}, named by package.json, is shipped`);
+  // The README is the extension's page: the images it links relatively must be shipped, unchanged.
+  const readme = execFileSync('python3', ['-c', 'import sys, zipfile\nprint(zipfile.ZipFile(sys.argv[1]).read("extension/readme.md").decode())', vsix], { encoding: 'utf8' });
+  const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((l) => !/^\w+:/.test(l));
+  assert.ok(images.length > 0, 'the README shows a screenshot');
+  for (const img of images) assert.ok(files.includes(`extension/${path.posix.normalize(img)}`), `${img}, shown by the README, is shipped`);
   const forbidden = files.filter((f) => /node_modules\/|\/(server|client)\/src\/|\/test\/|\/examples\/|\.ts$|\.map$|\/\.ci\//.test(f));
   assert.deepEqual(forbidden, []);
   assert.ok(statSync(vsix).size < BUDGET, `${statSync(vsix).size} bytes`);

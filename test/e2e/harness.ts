@@ -141,9 +141,11 @@ export class CodeServer {
     const userData = path.join(home, 'ud');
     mkdirSync(path.join(userData, 'User'), { recursive: true });
     writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
-    // Without --config, code-server writes one into the home folder.
+    // Without --config, code-server writes one into the home folder; its logs and
+    // heartbeat go to the XDG folders, kept here too.
     writeFileSync(path.join(home, 'config.yaml'), 'auth: none\ncert: false\n');
-    execFileSync(CODE_SERVER, ['--config', path.join(home, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', o.vsix], { stdio: 'pipe' });
+    const env = { ...process.env, XDG_DATA_HOME: path.join(home, 'data'), XDG_CONFIG_HOME: path.join(home, 'config'), XDG_CACHE_HOME: path.join(home, 'cache'), ...o.env };
+    execFileSync(CODE_SERVER, ['--config', path.join(home, 'config.yaml'), '--user-data-dir', userData, '--extensions-dir', extensionsDir, '--install-extension', o.vsix], { stdio: 'pipe', env });
     const port = await freePort();
     const args = [
       '--config', path.join(home, 'config.yaml'),
@@ -157,7 +159,7 @@ export class CodeServer {
       o.workspace,
     ];
     // Its own process group, so that stop() ends the extension host and the language server with it.
-    const child = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+    const child = spawn(CODE_SERVER, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     const log: string[] = [];
     child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
@@ -338,10 +340,15 @@ export class Workbench {
     return (await handle.jsonValue()) as string;
   }
 
-  /** Clicks the lens whose text matches and returns the hover it opens. */
-  async clickLens(text: RegExp): Promise<string> {
-    await this.page.locator('.editor-instance .codelens-decoration a', { hasText: text }).first().click();
-    const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content').first();
+  /**
+   * Rests the mouse on a word of the active editor (in view) and returns the hover
+   * that opens. (Clicking a lens does the same, but a lens clicked while the server
+   * refreshes lenses runs a command of the replaced set, and VS Code says so.)
+   */
+  async hoverOn(word: string): Promise<string> {
+    const token = this.page.locator('.editor-instance .view-lines .view-line span > span', { hasText: new RegExp(`^${escapeRegExp(word)}$`) }).first();
+    await token.hover();
+    const hover = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content', { hasText: word }).first();
     await hover.waitFor({ state: 'visible' });
     return hover.innerText();
   }
