@@ -20,7 +20,7 @@ export const ARTIFACTS = path.join(REPO, 'test/artifacts');
 /** What is missing for the end-to-end suite, as a message that says how to get it; undefined when ready. */
 export function missingRequirements(): string | undefined {
   const missing = [
-    !existsSync(CODE_SERVER) && `code-server (expected at ${path.relative(REPO, CODE_SERVER)})`,
+    !existsSync(CODE_SERVER) && `code-server (expected at ${CODE_SERVER.startsWith(REPO + path.sep) ? path.relative(REPO, CODE_SERVER) : CODE_SERVER})`,
     !existsSync(CHROMIUM) && `chromium (expected at ${CHROMIUM})`,
   ].filter(Boolean);
   if (!missing.length) return undefined;
@@ -241,6 +241,8 @@ export class Workbench {
       viewport: { width: 1400, height: 900 },
     });
     const bench = new Workbench(context, context.pages()[0] ?? (await context.newPage()), profile);
+    // The machine is shared: give each wait on the page a minute, not Playwright's 30 s.
+    bench.page.setDefaultTimeout(60_000);
     try {
       await bench.page.goto(server.workbenchUrl);
       await bench.page.locator('.monaco-workbench .part.statusbar').waitFor({ timeout: 30_000 });
