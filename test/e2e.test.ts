@@ -5,7 +5,9 @@
  * the lenses above functions of kernel/fork.c against `nm -S`, the status bar
  * against `readelf -SW`, the Kernel Size view against `nm` over vmlinux and
  * its objects. Then the size map, the new-built-in-code diagnostic, and the
- * client restarting a language server that was killed.
+ * client restarting a language server that was killed. A second code-server
+ * opens the tree in Restricted Mode: sizes still show, and new code is said to
+ * be not measured because the workspace is not trusted.
  *
  * Needs code-server (test/e2e/node_modules) and chromium: `.ci/setup` installs
  * both; KBLOAT_SKIP_E2E=1 skips the suite. KBLOAT_UPDATE_SCREENSHOT=1 also
@@ -62,6 +64,16 @@ function namedBytesByDirectory(): Map<string, number> {
   return byDir;
 }
 
+/** Both scenarios install the same .vsix, made once. */
+let packaged: string | undefined;
+function packagedOnce(): string {
+  packaged ??= packageExtension();
+  return packaged;
+}
+after(() => {
+  if (packaged) rmSync(path.dirname(packaged), { recursive: true, force: true });
+});
+
 // Said as a failure of its own, not only as the suite's cancelled tests.
 test('code-server and chromium are installed for the end-to-end suite', { skip }, () => {
   assert.equal(missingRequirements(), undefined);
@@ -76,8 +88,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   before(async () => {
     const missing = missingRequirements();
     if (missing) throw new Error(missing);
-    const vsix = packageExtension();
-    temps.push(path.dirname(vsix));
+    const vsix = packagedOnce();
     const work = tempDir('e2e-work');
     temps.push(work);
     // A copy with its timestamps, so the sources still count as the ones the build was made from.
@@ -175,5 +186,42 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
     await b.screenshot('restarted.png');
     // Said once, and nothing else went wrong on the way.
     assert.deepEqual(await b.allNotifications(), ['Kernel Bloat Lens: the language server stopped and was restarted.']);
+  });
+});
+
+describe('the .vsix in code-server, in a workspace the user does not trust', { skip }, () => {
+  let server: CodeServer | undefined;
+  let bench: Workbench | undefined;
+  const temps: string[] = [];
+
+  before(async () => {
+    const missing = missingRequirements();
+    if (missing) throw new Error(missing);
+    const vsix = packagedOnce();
+    const work = tempDir('e2e-untrusted');
+    temps.push(work);
+    const workspace = path.join(work, 'linux');
+    execFileSync('cp', ['-a', FIXTURE, workspace]);
+    server = await CodeServer.start({ workspace, vsix, trusted: false, env: { KBLOAT_CACHE_DIR: path.join(work, 'cache') } });
+    bench = await Workbench.open(server);
+  });
+
+  after(async () => {
+    await bench?.close();
+    server?.stop();
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  test('lenses and the status bar work, and new code is flagged as not measured because the workspace is not trusted', async () => {
+    const b = bench!;
+    await b.page.locator('.statusbar-item', { hasText: /Restricted Mode/ }).first().waitFor();
+    assertShows(await b.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/), residentFromReadelf(), 'status bar');
+    await b.openFile(FORK_C);
+    const fn = sampleFunctions(FIXTURE, FORK_C)[0];
+    await b.goToLine(fn.line + 1);
+    assertShows(await b.lensAbove(new RegExp(`^[^\\s#].*\\b${fn.name}\\(`)), fn.size, fn.name);
+    await b.typeAtEnd('\nint kbloat_e2e_untrusted(int x)\n{\n\treturn x - 1;\n}\n');
+    await b.problems(/new built-in code: kbloat_e2e_untrusted\(\) will be linked into vmlinux .*not measured: the workspace is not trusted/);
+    await b.screenshot('untrusted.png');
   });
 });

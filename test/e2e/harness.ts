@@ -119,7 +119,10 @@ export interface CodeServerOptions {
   workspace: string;
   /** The .vsix to install before the start. */
   vsix: string;
-  /** Workspace trust on (the default here: --disable-workspace-trust) or the untrusted-workspace prompt left to the user. */
+  /**
+   * A trusted workspace (the default here: --disable-workspace-trust), or with
+   * `false` one opened in Restricted Mode, as when the user does not trust its authors.
+   */
   trusted?: boolean;
   /** Extra environment for code-server, its extension host and the language server. */
   env?: NodeJS.ProcessEnv;
@@ -140,7 +143,9 @@ export class CodeServer {
     const extensionsDir = path.join(home, 'ext');
     const userData = path.join(home, 'ud');
     mkdirSync(path.join(userData, 'User'), { recursive: true });
-    writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+    // Untrusted: open in Restricted Mode without the modal question.
+    const trust = o.trusted === false ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.emptyWindow': false } : {};
+    writeFileSync(path.join(userData, 'User/settings.json'), JSON.stringify({ ...USER_SETTINGS, ...trust }, null, 2));
     // Without --config, code-server writes one into the home folder; its logs and
     // heartbeat go to the XDG folders, kept here too.
     writeFileSync(path.join(home, 'config.yaml'), 'auth: none\ncert: false\n');
