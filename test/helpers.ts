@@ -3,7 +3,8 @@
  * Commands are spawned with argument arrays, never through a shell.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -74,4 +75,58 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): { status: n
     env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('cache'), ...env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * `npm run package` (production bundles, @vscode/vsce), as the Marketplace gets it;
+ * returns a copy of the .vsix in a temporary folder, so that tests do not share the file.
+ */
+export function packageExtension(): string {
+  execFileSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: 'pipe', env: { ...process.env, npm_config_yes: 'true' } });
+  const copy = path.join(tempDir('vsix'), 'kbloat.vsix');
+  copyFileSync(path.join(REPO, 'kbloat.vsix'), copy);
+  return copy;
+}
+
+/** A size as the editor writes it (`1,234 B`, `12.3 KiB`, `3.6 MiB`), as an interval of bytes it can stand for. */
+export function shownBytes(text: string): { min: number; max: number } {
+  const m = /([\d,]+(?:\.\d)?) (B|KiB|MiB)\b/.exec(text);
+  assert.ok(m, `a size in "${text}"`);
+  if (m[2] === 'B') {
+    const n = Number(m[1].replace(/,/g, ''));
+    return { min: n, max: n };
+  }
+  const unit = m[2] === 'KiB' ? 1024 : 1024 * 1024;
+  const v = Number(m[1]);
+  return { min: (v - 0.05) * unit, max: (v + 0.05) * unit };
+}
+
+export function assertShows(text: string, bytes: number, what: string): void {
+  const { min, max } = shownBytes(text);
+  assert.ok(bytes >= min && bytes <= max, `${what}: "${text}" stands for ${bytes} B`);
+}
+
+/**
+ * Functions of a built-in source file to check sizes of, chosen by rule from
+ * `nm -S` of its object: text symbols without compiler clones (`.isra`,
+ * `.cold`...), named once in vmlinux, defined on exactly one line of the source;
+ * the largest, the median and the smallest. `line` is zero-based; sizes are
+ * `nm -S vmlinux`'s.
+ */
+export function sampleFunctions(buildDir: string, sourcePath: string): { name: string; line: number; size: number }[] {
+  const lines = readFileSync(path.join(buildDir, sourcePath), 'utf8').split('\n');
+  const inVmlinux = new Map<string, number[]>();
+  for (const s of nmSized(path.join(buildDir, 'vmlinux'))) inVmlinux.set(s.name, [...(inVmlinux.get(s.name) ?? []), s.size]);
+  const objectSymbols = nmSized(path.join(buildDir, sourcePath.replace(/\.c$/, '.o')));
+  const cloned = new Set(objectSymbols.filter((s) => s.name.includes('.')).map((s) => s.name.split('.')[0]));
+  const picked = [];
+  for (const s of objectSymbols) {
+    if (!/^[tT]$/.test(s.type) || s.name.includes('.') || cloned.has(s.name) || inVmlinux.get(s.name)?.length !== 1) continue;
+    const definition = new RegExp(`^[^\\s#].*\\b${s.name}\\(`);
+    const defs = lines.flatMap((l, i) => (definition.test(l) && !/;\s*$/.test(l) ? [i] : []));
+    if (defs.length === 1) picked.push({ name: s.name, line: defs[0], size: inVmlinux.get(s.name)![0] });
+  }
+  picked.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
+  assert.ok(picked.length >= 3, `functions to check in ${sourcePath}`);
+  return [picked[0], picked[picked.length >> 1], picked[picked.length - 1]];
 }

@@ -1,8 +1,10 @@
 /**
- * Starts the language server (dist/server.js) and hands it the locations of the
- * WASM files shipped with the extension.
+ * Creates the client of the language server (dist/server.js) and hands the server
+ * the locations of the WASM files shipped with the extension. The extension
+ * registers its notification handlers before it starts the client, so that it
+ * misses none of the server's first messages.
  */
-import { ExtensionContext, workspace } from 'vscode';
+import { ExtensionContext, window, workspace } from 'vscode';
 import { TrustNotification } from '../../server/src/protocol';
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 
@@ -17,16 +19,19 @@ function restartingErrorHandler(): LanguageClientOptions['errorHandler'] {
       while (restarts.length && now - restarts[0] > 3 * 60_000) restarts.shift();
       restarts.push(now);
       if (restarts.length > 4) return { action: CloseAction.DoNotRestart, message: 'Kernel Bloat Lens: the language server stopped 5 times in 3 minutes and is not restarted again. Run "Developer: Reload Window" to try again.' };
-      const message = told ? undefined : 'Kernel Bloat Lens: the language server stopped and was restarted.';
+      // Said here, not through the result's message: vscode-languageclient 9 only logs a
+      // restart's message to the output channel (its notification needs revealOutputChannelOn
+      // at Info), so the user would never see it.
+      if (!told) void window.showInformationMessage('Kernel Bloat Lens: the language server stopped and was restarted.');
       told = true;
-      return { action: CloseAction.Restart, message, handled: !message };
+      return { action: CloseAction.Restart, handled: true };
     },
   };
 }
 
 let client: LanguageClient | undefined;
 
-export async function startClient(context: ExtensionContext): Promise<LanguageClient> {
+export function createClient(context: ExtensionContext): LanguageClient {
   const module = context.asAbsolutePath('dist/server.js');
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -50,11 +55,10 @@ export async function startClient(context: ExtensionContext): Promise<LanguageCl
       },
     },
   };
-  client = new LanguageClient('kbloat', 'Kernel Bloat Lens', serverOptions, clientOptions);
-  await client.start();
-  const started = client;
-  context.subscriptions.push(workspace.onDidGrantWorkspaceTrust(() => void started.sendNotification(TrustNotification.type, { trusted: true })));
-  return client;
+  const created = new LanguageClient('kbloat', 'Kernel Bloat Lens', serverOptions, clientOptions);
+  client = created;
+  context.subscriptions.push(workspace.onDidGrantWorkspaceTrust(() => void created.sendNotification(TrustNotification.type, { trusted: true })));
+  return created;
 }
 
 export async function stopClient(): Promise<void> {

@@ -4,8 +4,9 @@
  */
 import { Disposable, EventEmitter, TreeDataProvider, TreeItem, TreeItemCollapsibleState, TreeView, Uri, window } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SizeTreeNode, SizeTreeRequest, StatusNotification } from '../../server/src/protocol';
+import { SizeTreeNode, SizeTreeRequest } from '../../server/src/protocol';
 import { humanSize } from '../../server/src/format';
+import type { ServerStatus } from './serverStatus';
 
 export class SizeView implements TreeDataProvider<SizeTreeNode>, Disposable {
   private readonly changed = new EventEmitter<SizeTreeNode | undefined>();
@@ -13,9 +14,12 @@ export class SizeView implements TreeDataProvider<SizeTreeNode>, Disposable {
   private readonly view: TreeView<SizeTreeNode>;
   private readonly subscription: Disposable;
 
-  constructor(private readonly client: LanguageClient) {
+  constructor(
+    private readonly client: LanguageClient,
+    status: ServerStatus,
+  ) {
     this.view = window.createTreeView('kbloat.sizeView', { treeDataProvider: this, showCollapseAll: true });
-    this.subscription = client.onNotification(StatusNotification.type, (p) => {
+    this.subscription = status.onDidChange((p) => {
       if (p.state === 'ready') this.changed.fire(undefined);
     });
   }

@@ -4,19 +4,19 @@
  * Size view.
  */
 import { Disposable, StatusBarAlignment, StatusBarItem, ThemeColor, window } from 'vscode';
-import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds, StatusNotification, StatusParams } from '../../server/src/protocol';
+import { CommandIds, StatusParams } from '../../server/src/protocol';
 import { humanSize } from '../../server/src/format';
+import type { ServerStatus } from './serverStatus';
 
 export class StatusBar implements Disposable {
   private readonly item: StatusBarItem;
   private readonly subscription: Disposable;
 
-  constructor(client: LanguageClient) {
+  constructor(status: ServerStatus) {
     this.item = window.createStatusBarItem('kbloat.status', StatusBarAlignment.Left, 10);
     this.item.name = 'Kernel Bloat Lens';
     this.item.command = CommandIds.openSizeView;
-    this.subscription = client.onNotification(StatusNotification.type, (p) => this.show(p));
+    this.subscription = status.onDidChange((p) => this.show(p));
   }
 
   private show(p: StatusParams): void {

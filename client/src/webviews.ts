@@ -22,9 +22,10 @@ import {
   workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds, SizeMapRequest, StatusNotification } from '../../server/src/protocol';
+import { CommandIds, SizeMapRequest } from '../../server/src/protocol';
 import { readHistory } from '../../server/src/core/history';
 import { historyWebviewHtml } from '../../server/src/core/sizeMapHtml';
+import type { ServerStatus } from './serverStatus';
 
 function nonce(): string {
   return randomBytes(18).toString('base64').replace(/[^A-Za-z0-9]/g, '');
@@ -82,9 +83,12 @@ class SizeMapPanel implements Disposable {
   private sourceDir = '';
   private readonly subscriptions: Disposable[] = [];
 
-  constructor(private readonly client: LanguageClient) {
+  constructor(
+    private readonly client: LanguageClient,
+    status: ServerStatus,
+  ) {
     this.subscriptions.push(
-      client.onNotification(StatusNotification.type, (p) => {
+      status.onDidChange((p) => {
         if (p.state === 'ready' && this.panel) void this.render();
       }),
     );
@@ -147,8 +151,8 @@ async function openHistory(panels: Set<WebviewPanel>): Promise<void> {
   panel.webview.html = html;
 }
 
-export function registerWebviews(client: LanguageClient): Disposable {
-  const map = new SizeMapPanel(client);
+export function registerWebviews(client: LanguageClient, status: ServerStatus): Disposable {
+  const map = new SizeMapPanel(client, status);
   const histories = new Set<WebviewPanel>();
   return Disposable.from(
     map,

@@ -1,0 +1,227 @@
+/**
+ * The .vsix in a real VS Code: `npm run package`, installed into code-server,
+ * a copy of the Linux 6.1 fixture as the workspace, the workbench in chromium.
+ * Every figure is read off the page and checked against binutils run here:
+ * the lenses above functions of kernel/fork.c against `nm -S`, the status bar
+ * against `readelf -SW`, the Kernel Size view against `nm` over vmlinux and
+ * its objects. Then the size map, the new-built-in-code diagnostic, and the
+ * client restarting a language server that was killed. A second code-server
+ * opens the tree in Restricted Mode: sizes still show, and new code is said to
+ * be not measured because the workspace is not trusted.
+ *
+ * Needs code-server (test/e2e/node_modules) and chromium: `.ci/setup` installs
+ * both; KBLOAT_SKIP_E2E=1 skips the suite. KBLOAT_UPDATE_SCREENSHOT=1 also
+ * writes the README's media/screenshot.png.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { assertShows, FIXTURE, fixtureSkip, nmSized, packageExtension, readelfSections, readelfSymbols, REPO, run, sampleFunctions, shownBytes, tempDir } from './helpers';
+import { CodeServer, missingRequirements, Workbench } from './e2e/harness';
+
+const skip = process.env.KBLOAT_SKIP_E2E === '1' ? 'KBLOAT_SKIP_E2E=1 is set' : fixtureSkip;
+const VMLINUX = path.join(FIXTURE, 'vmlinux');
+const FORK_C = 'kernel/fork.c';
+
+/** Resident bytes of vmlinux from `readelf`: allocated sections minus those between __init_begin and __init_end. */
+function residentFromReadelf(): number {
+  const alloc = readelfSections(VMLINUX).filter((s) => s.flags.includes('A') && s.size > 0);
+  const symbols = readelfSymbols(VMLINUX);
+  const at = (name: string) => symbols.find((s) => s.name === name)!.value;
+  const [begin, end] = [at('__init_begin'), at('__init_end')];
+  const init = alloc.filter((s) => s.addr >= begin && s.addr + BigInt(s.size) <= end);
+  return alloc.reduce((a, s) => a + s.size, 0) - init.reduce((a, s) => a + s.size, 0);
+}
+
+/**
+ * Named bytes of vmlinux per top-level source directory: each `nm -S vmlinux`
+ * symbol is charged to the one object of vmlinux.a that defines a symbol of that
+ * name (`nm -A` over the archive's members); names defined by several objects are
+ * left out. A lower bound of what each directory adds (unnamed data is not
+ * counted), independent of our index, and enough to rank the largest.
+ */
+function namedBytesByDirectory(): Map<string, number> {
+  const members = run('ar', ['t', 'vmlinux.a'], FIXTURE).split('\n').filter(Boolean);
+  const owners = new Map<string, Set<string>>();
+  // Objects without symbols make nm say so on stderr: not a failure.
+  const listing = execFileSync('nm', ['-A', '--defined-only', ...members], { cwd: FIXTURE, encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  for (const line of listing.split('\n')) {
+    const m = /^(.+?):[0-9a-f]* ?\S (\S+)$/.exec(line);
+    if (!m) continue;
+    const set = owners.get(m[2]) ?? new Set<string>();
+    set.add(m[1]);
+    owners.set(m[2], set);
+  }
+  const byDir = new Map<string, number>();
+  for (const s of nmSized(VMLINUX)) {
+    const o = owners.get(s.name);
+    if (o?.size !== 1) continue;
+    const dir = [...o][0].split('/')[0];
+    byDir.set(dir, (byDir.get(dir) ?? 0) + s.size);
+  }
+  return byDir;
+}
+
+/** Both scenarios install the same .vsix, made once. */
+let packaged: string | undefined;
+function packagedOnce(): string {
+  packaged ??= packageExtension();
+  return packaged;
+}
+after(() => {
+  if (packaged) rmSync(path.dirname(packaged), { recursive: true, force: true });
+});
+
+// Said as a failure of its own, not only as the suite's cancelled tests.
+test('code-server and chromium are installed for the end-to-end suite', { skip }, () => {
+  assert.equal(missingRequirements(), undefined);
+});
+
+describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip }, () => {
+  let server: CodeServer | undefined;
+  let bench: Workbench | undefined;
+  const temps: string[] = [];
+  let workspace = '';
+
+  before(async () => {
+    const missing = missingRequirements();
+    if (missing) throw new Error(missing);
+    const vsix = packagedOnce();
+    const work = tempDir('e2e-work');
+    temps.push(work);
+    // A copy with its timestamps, so the sources still count as the ones the build was made from.
+    workspace = path.join(work, 'linux');
+    execFileSync('cp', ['-a', FIXTURE, workspace]);
+    const cache = tempDir('e2e-cache');
+    temps.push(cache);
+    server = await CodeServer.start({ workspace, vsix, env: { KBLOAT_CACHE_DIR: cache } });
+    bench = await Workbench.open(server);
+  });
+
+  after(async () => {
+    await bench?.close();
+    server?.stop();
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  test('the status bar shows the resident size readelf gives', async () => {
+    const text = await bench!.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/);
+    assertShows(text, residentFromReadelf(), 'status bar');
+  });
+
+  test('the Kernel Size view lists the directories with the most bytes first', async () => {
+    await bench!.runCommand('Kernel Bloat Lens: Open Kernel Size View');
+    const rows = (await bench!.viewRows('Kernel Size', 6)).filter((r) => r.label !== '(generated)');
+    const truth = [...namedBytesByDirectory()].sort((a, b) => b[1] - a[1]);
+    assert.deepEqual(rows.slice(0, 4).map((r) => r.label), truth.slice(0, 4).map(([d]) => d));
+    // Each shown total holds at least the directory's named bytes.
+    for (const r of rows.slice(0, 4)) assert.ok(shownBytes(r.description).max >= truth.find(([d]) => d === r.label)![1], `${r.label}: ${r.description}`);
+  });
+
+  test('lenses above functions of kernel/fork.c equal nm -S', async () => {
+    const b = bench!;
+    await b.openFile(FORK_C);
+    const functions = sampleFunctions(FIXTURE, FORK_C);
+    for (const fn of functions) {
+      await b.goToLine(fn.line + 1);
+      const lens = await b.lensAbove(new RegExp(`^[^\\s#].*\\b${fn.name}\\(`));
+      assert.match(lens, /^[\d,.]+ (B|KiB|MiB) in vmlinux/, `${fn.name}: ${lens}`);
+      assertShows(lens, fn.size, fn.name);
+    }
+    // The largest function's hover has its breakdown, with the exact bytes.
+    const largest = functions[0];
+    await b.goToLine(largest.line + 1);
+    await b.lensAbove(new RegExp(`^[^\\s#].*\\b${largest.name}\\(`));
+    const hover = await b.hoverOn(largest.name);
+    assert.match(hover, new RegExp(`${largest.name}[\\s\\S]*\\b${largest.size.toLocaleString('en-US')} B`));
+    await b.page.keyboard.press('Escape');
+    await b.page.locator('.monaco-hover:not(.hidden)').waitFor({ state: 'hidden' });
+    await b.screenshot('lenses.png', process.env.KBLOAT_UPDATE_SCREENSHOT === '1' ? path.join(REPO, 'media/screenshot.png') : undefined);
+  });
+
+  test('the Kernel Size Map webview draws the treemap', async () => {
+    const b = bench!;
+    await b.runCommand('Kernel Bloat Lens: Open Kernel Size Map');
+    const map = await b.webview('Kernel Size Map');
+    const largestDir = [...namedBytesByDirectory()].sort((a, c) => c[1] - a[1])[0][0];
+    await map.locator('svg#map rect.cell').first().waitFor();
+    await map.locator('svg#map text', { hasText: largestDir }).first().waitFor();
+    assert.ok((await map.locator('svg#map rect.cell').count()) > 10);
+    await b.screenshot('size-map.png');
+    await b.page.locator('.monaco-workbench').press('Control+W');
+  });
+
+  test('a new function typed into kernel/fork.c raises the new-built-in-code diagnostic', async () => {
+    const b = bench!;
+    await b.openFile(FORK_C);
+    await b.typeAtEnd('\nint kbloat_e2e_probe(int x)\n{\n\treturn x * 3;\n}\n');
+    const rows = await b.problems(/new built-in code: kbloat_e2e_probe\(\) will be linked into vmlinux/);
+    assert.ok(rows.some((r) => /new built-in code: kbloat_e2e_probe\(\) will be linked into vmlinux \(built in because [^)]+\)/.test(r)), rows.join('\n'));
+    await b.screenshot('new-code.png');
+  });
+
+  test('a killed language server is restarted, the user is told once, and lenses come back', async () => {
+    const b = bench!;
+    const s = server!;
+    const fn = sampleFunctions(FIXTURE, FORK_C)[0];
+    const told = /language server stopped and was restarted/;
+    let gone: number[] = [];
+    for (const round of [1, 2]) {
+      const running = await s.waitForLanguageServer(gone);
+      process.kill(running.pid, 'SIGKILL');
+      gone = [...gone, running.pid];
+      await s.waitForLanguageServer(gone);
+      if (round === 1) await b.notifications(told).first().waitFor();
+      // The editor keeps the last lenses on screen: a function typed now gets its lens
+      // and its diagnostic only from a server that is up and has the buffer.
+      const name = `kbloat_e2e_restart_${round}`;
+      await b.typeAtEnd(`\nint ${name}(int x)\n{\n\treturn x + ${round};\n}\n`);
+      await b.lensAbove(new RegExp(`^int ${name}\\(`), { text: /new since the last build/ });
+      await b.problems(new RegExp(`new built-in code: ${name}\\(\\)`));
+      await b.goToLine(fn.line + 1);
+      assertShows(await b.lensAbove(new RegExp(`^[^\\s#].*\\b${fn.name}\\(`)), fn.size, `${fn.name} after restart ${round}`);
+    }
+    await b.screenshot('restarted.png');
+    // Said once, and nothing else went wrong on the way.
+    assert.deepEqual(await b.allNotifications(), ['Kernel Bloat Lens: the language server stopped and was restarted.']);
+  });
+});
+
+describe('the .vsix in code-server, in a workspace the user does not trust', { skip }, () => {
+  let server: CodeServer | undefined;
+  let bench: Workbench | undefined;
+  const temps: string[] = [];
+
+  before(async () => {
+    const missing = missingRequirements();
+    if (missing) throw new Error(missing);
+    const vsix = packagedOnce();
+    const work = tempDir('e2e-untrusted');
+    temps.push(work);
+    const workspace = path.join(work, 'linux');
+    execFileSync('cp', ['-a', FIXTURE, workspace]);
+    server = await CodeServer.start({ workspace, vsix, trusted: false, env: { KBLOAT_CACHE_DIR: path.join(work, 'cache') } });
+    bench = await Workbench.open(server);
+  });
+
+  after(async () => {
+    await bench?.close();
+    server?.stop();
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  test('lenses and the status bar work, and new code is flagged as not measured because the workspace is not trusted', async () => {
+    const b = bench!;
+    await b.page.locator('.statusbar-item', { hasText: /Restricted Mode/ }).first().waitFor();
+    assertShows(await b.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/), residentFromReadelf(), 'status bar');
+    await b.openFile(FORK_C);
+    const fn = sampleFunctions(FIXTURE, FORK_C)[0];
+    await b.goToLine(fn.line + 1);
+    assertShows(await b.lensAbove(new RegExp(`^[^\\s#].*\\b${fn.name}\\(`)), fn.size, fn.name);
+    await b.typeAtEnd('\nint kbloat_e2e_untrusted(int x)\n{\n\treturn x - 1;\n}\n');
+    await b.problems(/new built-in code: kbloat_e2e_untrusted\(\) will be linked into vmlinux .*not measured: the workspace is not trusted/);
+    await b.screenshot('untrusted.png');
+  });
+});
