@@ -291,7 +291,9 @@ export class Workbench {
   /** Opens a workspace file through Quick Open, once its result row appears. */
   async openFile(relativePath: string): Promise<void> {
     const base = path.basename(relativePath);
-    await this.quickInput('Control+P', relativePath, new RegExp(`${escapeRegExp(base)}\\s*${escapeRegExp(path.dirname(relativePath))}`));
+    const dir = path.dirname(relativePath);
+    // A file at the root has no folder beside its name in the list.
+    await this.quickInput('Control+P', relativePath, new RegExp(dir === '.' ? `^\\s*${escapeRegExp(base)}` : `${escapeRegExp(base)}\\s*${escapeRegExp(dir)}`));
     await this.page.locator('.tabs-container .tab.active', { hasText: base }).waitFor();
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
   }
