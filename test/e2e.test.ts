@@ -74,46 +74,45 @@ after(() => {
   if (packaged) rmSync(path.dirname(packaged), { recursive: true, force: true });
 });
 
+/** The .vsix in code-server on a fresh copy of the fixture, for one describe block; torn down after it. */
+function codeServerOnFixtureCopy(options: { trusted?: boolean } = {}): { server(): CodeServer; bench(): Workbench; workspace(): string } {
+  let server: CodeServer | undefined;
+  let bench: Workbench | undefined;
+  let work: string | undefined;
+  before(async () => {
+    const missing = missingRequirements();
+    if (missing) throw new Error(missing);
+    const vsix = packagedOnce();
+    work = tempDir('e2e-work');
+    // A copy with its timestamps, so the sources still count as the ones the build was made from.
+    execFileSync('cp', ['-a', FIXTURE, path.join(work, 'linux')]);
+    server = await CodeServer.start({ workspace: path.join(work, 'linux'), vsix, ...(options.trusted === false ? { trusted: false } : {}), env: { KBLOAT_CACHE_DIR: path.join(work, 'cache') } });
+    bench = await Workbench.open(server);
+  });
+  after(async () => {
+    await bench?.close();
+    server?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+  return { server: () => server!, bench: () => bench!, workspace: () => path.join(work!, 'linux') };
+}
+
 // Said as a failure of its own, not only as the suite's cancelled tests.
 test('code-server and chromium are installed for the end-to-end suite', { skip }, () => {
   assert.equal(missingRequirements(), undefined);
 });
 
 describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip }, () => {
-  let server: CodeServer | undefined;
-  let bench: Workbench | undefined;
-  const temps: string[] = [];
-  let workspace = '';
-
-  before(async () => {
-    const missing = missingRequirements();
-    if (missing) throw new Error(missing);
-    const vsix = packagedOnce();
-    const work = tempDir('e2e-work');
-    temps.push(work);
-    // A copy with its timestamps, so the sources still count as the ones the build was made from.
-    workspace = path.join(work, 'linux');
-    execFileSync('cp', ['-a', FIXTURE, workspace]);
-    const cache = tempDir('e2e-cache');
-    temps.push(cache);
-    server = await CodeServer.start({ workspace, vsix, env: { KBLOAT_CACHE_DIR: cache } });
-    bench = await Workbench.open(server);
-  });
-
-  after(async () => {
-    await bench?.close();
-    server?.stop();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
-  });
+  const ctx = codeServerOnFixtureCopy();
 
   test('the status bar shows the resident size readelf gives', async () => {
-    const text = await bench!.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/);
+    const text = await ctx.bench().statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/);
     assertShows(text, residentFromReadelf(), 'status bar');
   });
 
   test('the Kernel Size view lists the directories with the most bytes first', async () => {
-    await bench!.runCommand('Kernel Bloat Lens: Open Kernel Size View');
-    const rows = (await bench!.viewRows('Kernel Size', 6)).filter((r) => r.label !== '(generated)');
+    await ctx.bench().runCommand('Kernel Bloat Lens: Open Kernel Size View');
+    const rows = (await ctx.bench().viewRows('Kernel Size', 6)).filter((r) => r.label !== '(generated)');
     const truth = [...namedBytesByDirectory()].sort((a, b) => b[1] - a[1]);
     assert.deepEqual(rows.slice(0, 4).map((r) => r.label), truth.slice(0, 4).map(([d]) => d));
     // Each shown total holds at least the directory's named bytes.
@@ -121,7 +120,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   });
 
   test('lenses above functions of kernel/fork.c equal nm -S', async () => {
-    const b = bench!;
+    const b = ctx.bench();
     await b.openFile(FORK_C);
     const functions = sampleFunctions(FIXTURE, FORK_C);
     for (const fn of functions) {
@@ -142,7 +141,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   });
 
   test('the Kernel Size Map webview draws the treemap', async () => {
-    const b = bench!;
+    const b = ctx.bench();
     await b.runCommand('Kernel Bloat Lens: Open Kernel Size Map');
     const map = await b.webview('Kernel Size Map');
     const largestDir = [...namedBytesByDirectory()].sort((a, c) => c[1] - a[1])[0][0];
@@ -154,7 +153,7 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   });
 
   test('a new function typed into kernel/fork.c raises the new-built-in-code diagnostic', async () => {
-    const b = bench!;
+    const b = ctx.bench();
     await b.openFile(FORK_C);
     await b.typeAtEnd('\nint kbloat_e2e_probe(int x)\n{\n\treturn x * 3;\n}\n');
     const rows = await b.problems(/new built-in code: kbloat_e2e_probe\(\) will be linked into vmlinux/);
@@ -163,8 +162,8 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
   });
 
   test('a killed language server is restarted, the user is told once, and lenses come back', async () => {
-    const b = bench!;
-    const s = server!;
+    const b = ctx.bench();
+    const s = ctx.server();
     const fn = sampleFunctions(FIXTURE, FORK_C)[0];
     const told = /language server stopped and was restarted/;
     let gone: number[] = [];
@@ -190,33 +189,11 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
 });
 
 describe('Modularize… in code-server, on a copy of the Linux 6.1 fixture', { skip }, () => {
-  let server: CodeServer | undefined;
-  let bench: Workbench | undefined;
-  const temps: string[] = [];
-  let workspace = '';
-
-  before(async () => {
-    const missing = missingRequirements();
-    if (missing) throw new Error(missing);
-    const work = tempDir('e2e-modularize');
-    temps.push(work);
-    workspace = path.join(work, 'linux');
-    execFileSync('cp', ['-a', FIXTURE, workspace]);
-    const cache = tempDir('e2e-cache');
-    temps.push(cache);
-    server = await CodeServer.start({ workspace, vsix: packagedOnce(), env: { KBLOAT_CACHE_DIR: cache } });
-    bench = await Workbench.open(server);
-  });
-
-  after(async () => {
-    await bench?.close();
-    server?.stop();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
-  });
+  const ctx = codeServerOnFixtureCopy();
 
   test('the Refactor menu of a built-in tristate driver offers "Build CONFIG_SERIAL_8250 as a module", and applying it edits .config', async () => {
-    const b = bench!;
-    const dotconfig = path.join(workspace, '.config');
+    const b = ctx.bench();
+    const dotconfig = path.join(ctx.workspace(), '.config');
     assert.match(readFileSync(dotconfig, 'utf8'), /^CONFIG_SERIAL_8250=y$/m);
     await b.openFile('drivers/tty/serial/8250/8250_core.c');
     await b.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/);
@@ -249,30 +226,10 @@ describe('Modularize… in code-server, on a copy of the Linux 6.1 fixture', { s
 });
 
 describe('the .vsix in code-server, in a workspace the user does not trust', { skip }, () => {
-  let server: CodeServer | undefined;
-  let bench: Workbench | undefined;
-  const temps: string[] = [];
-
-  before(async () => {
-    const missing = missingRequirements();
-    if (missing) throw new Error(missing);
-    const vsix = packagedOnce();
-    const work = tempDir('e2e-untrusted');
-    temps.push(work);
-    const workspace = path.join(work, 'linux');
-    execFileSync('cp', ['-a', FIXTURE, workspace]);
-    server = await CodeServer.start({ workspace, vsix, trusted: false, env: { KBLOAT_CACHE_DIR: path.join(work, 'cache') } });
-    bench = await Workbench.open(server);
-  });
-
-  after(async () => {
-    await bench?.close();
-    server?.stop();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
-  });
+  const ctx = codeServerOnFixtureCopy({ trusted: false });
 
   test('lenses and the status bar work, and new code is flagged as not measured because the workspace is not trusted', async () => {
-    const b = bench!;
+    const b = ctx.bench();
     await b.page.locator('.statusbar-item', { hasText: /Restricted Mode/ }).first().waitFor();
     assertShows(await b.statusBarText(/kernel [\d.,]+ (B|KiB|MiB)/), residentFromReadelf(), 'status bar');
     await b.openFile(FORK_C);

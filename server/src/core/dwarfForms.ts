@@ -83,6 +83,16 @@ export class DwarfCursor {
     if (hi > 0x1fffff) this.fail(`64-bit value 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is impossibly large`);
     return hi * 4294967296 + lo;
   }
+  /**
+   * A unit's initial length: 32-bit DWARF, or 0xffffffff and a 64-bit length
+   * (64-bit DWARF, whose offsets are then 8 bytes wide).
+   */
+  initialLength(): { len: number; offSize: 4 | 8 } {
+    const len = this.u32();
+    if (len === 0xffffffff) return { len: this.u64(), offSize: 8 };
+    if (len >= 0xfffffff0) this.fail(`reserved unit length 0x${len.toString(16)}`);
+    return { len, offSize: 4 };
+  }
   /** 64-bit value where only the low bits matter (lengths of data8 attributes we do not use as offsets). */
   u64Loose(): number {
     this.need(8);

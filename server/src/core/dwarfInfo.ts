@@ -90,12 +90,7 @@ export function readDwarfInfo(d: DwarfSections): DwarfModel {
   let table: AbbrevTable | undefined;
   for (const { offset, buf } of d.units()) {
     const c = new DwarfCursor(buf, d.le, '.debug_info', offset, 0, buf.length, d.biasHi, d.biasLo);
-    let len = c.u32();
-    let offSize = 4;
-    if (len === 0xffffffff) {
-      len = c.u64();
-      offSize = 8;
-    }
+    const { offSize } = c.initialLength();
     const version = c.u16();
     if (version < 2 || version > 5) c.fail(`unit version ${version} is not supported (DWARF 2 to 5 are)`);
     let unitType = 1;

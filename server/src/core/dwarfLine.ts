@@ -30,12 +30,7 @@ export function readFileTable(d: DwarfSections, u: UnitContext, stmtList: number
   let c = d.slice('line', stmtList, 12);
   if (!c) return { files: [], first: 1 };
   const start = c.pos;
-  let len = c.u32();
-  let offSize = 4;
-  if (len === 0xffffffff) {
-    len = c.u64();
-    offSize = 8;
-  }
+  const { len, offSize } = c.initialLength();
   const version = c.u16();
   if (version < 2 || version > 5) c.fail(`line table version ${version} is not supported`);
   if (version >= 5) c.skip(2); // address_size, segment_selector_size

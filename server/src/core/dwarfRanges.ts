@@ -122,12 +122,7 @@ export function readAranges(d: DwarfSections): Map<number, RangeList> {
   if (!c) return out;
   while (c.pos + 4 <= c.end) {
     const setStart = c.pos;
-    let len = c.u32();
-    let offSize = 4;
-    if (len === 0xffffffff) {
-      len = c.u64();
-      offSize = 8;
-    }
+    const { len, offSize } = c.initialLength();
     const setEnd = c.pos + len;
     if (setEnd > c.end) c.fail(`address range set of ${len} bytes runs past the end`);
     c.u16(); // version 2

@@ -130,12 +130,8 @@ export class DwarfSections {
     let off = 0;
     while (off + 4 <= size) {
       const head = new DwarfCursor(read(off, Math.min(12, size - off)), this.le, '.debug_info', off);
-      let len = head.u32();
-      let headLen = 4;
-      if (len === 0xffffffff) {
-        len = head.u64();
-        headLen = 12;
-      } else if (len >= 0xfffffff0) head.fail(`reserved unit length 0x${len.toString(16)}`);
+      const { len, offSize } = head.initialLength();
+      const headLen = offSize === 8 ? 12 : 4;
       if (off + headLen + len > size) throw dwarfError(`.debug_info: the unit at offset 0x${off.toString(16)} claims ${len} bytes but the section ends ${size - off - headLen} bytes later; the debug information is truncated`, this.elf.path);
       yield { offset: off, buf: read(off, headLen + len) };
       off += headLen + len;
