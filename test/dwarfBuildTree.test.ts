@@ -75,4 +75,20 @@ describe('lenses on macro-made functions', { skip: fixtureSkip }, () => {
     }
     assert.equal(checked, 5);
   });
+
+  it('says in the hover when the text no longer has a function where the debug info declares it', async () => {
+    const file = path.join(FIXTURE, 'kernel/fork.c');
+    const { uri, text } = await server.open(file);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => /\bcopy_process\(/.test(l) && !l.trim().endsWith(';'));
+    const hover = async (line: number): Promise<string> => {
+      const character = lines[at].indexOf('copy_process') + 2;
+      const h: { contents: { value: string } } = await server.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } });
+      return h.contents.value;
+    };
+    assert.doesNotMatch(await hover(at), /debug info declares it/);
+    // Two lines typed above it: the built function was declared two lines higher.
+    await server.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '/* a */\n/* b */\n' }] });
+    assert.match(await hover(at + 2), new RegExp(`debug info declares it at line ${at + 1}; here it is at line ${at + 3}`));
+  });
 });

@@ -238,6 +238,10 @@ export function functionHover(lookups: IndexLookups, sourcePath: string, fn: Sou
     out.push('', `Rank #${rank.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} functions in vmlinux · ${percent(entry.size, t.resident)} of the kernel proper's resident ${humanSize(t.resident)}.`);
   }
   if (inl) out.push('', inlinedNote(inl));
+  // DWARF says where the built function was declared; a different line here means the text moved since.
+  if (entry.line !== undefined && !entry.declFile && entry.line !== fn.line + 1) {
+    out.push('', `_The kernel's debug info declares it at line ${entry.line}; here it is at line ${fn.line + 1}: this text differs from the one the kernel was built from${entry.lineStale ? ' (the source tree is at another patch level)' : ''}._`);
+  }
   if (lookups.index.build.estimated) out.push('', '_Sizes are estimates: the build has no vmlinux, only System.map._');
   return out.join('\n');
 }
