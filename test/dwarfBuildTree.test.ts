@@ -52,7 +52,8 @@ describe('lenses on macro-made functions', { skip: fixtureSkip }, () => {
   let server: TestServer;
   before(async () => {
     server = await startServer(FIXTURE);
-    await server.waitForStatus((s) => s.state === 'ready');
+    // The figures come first; DWARF's lines follow in a second index.
+    await server.waitForStatus((s) => s.state === 'ready' && s.debugInfo === true);
   });
   after(async () => {
     await server?.stop();

@@ -136,7 +136,8 @@ export class IndexService {
     this.state = state;
     this.message = message;
     const t = this.lookups?.index.totals;
-    this.listener.status({ state, buildDir: this.buildDir, message, ...(t ? { resident: t.resident, image: t.image } : {}) });
+    const debugInfo = this.lookups?.index.inlined !== undefined;
+    this.listener.status({ state, buildDir: this.buildDir, message, ...(t ? { resident: t.resident, image: t.image } : {}), ...(debugInfo ? { debugInfo } : {}) });
   }
 
   private watch(): void {

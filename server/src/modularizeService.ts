@@ -4,23 +4,43 @@
  * code action request — since it reads every built-in object's symbol table
  * and the whole Kconfig tree, which lenses never need.
  */
+import { statSync } from 'node:fs';
+import * as path from 'node:path';
 import type { BuildIndex, FileEntry } from './core/buildIndex';
 import { Blocker, Candidate, FileModularization, ModularizeAnalysis } from './core/modularize';
 import { residentBytes } from './core/sections';
 import type { ModularizeView, PlanBlocker, PlanCandidate, PlanFile } from './modularizePlan';
 
-const views = new WeakMap<BuildIndex, ModularizeView>();
+/**
+ * By build (folder, build-id, image size, .config), not by index object: the index of a
+ * build arrives twice (its figures, then with DWARF's facts), and the analysis
+ * of the first serves the second. A few builds at most (baselines, O= folders).
+ */
+const views = new Map<string, ModularizeView>();
+const MAX_VIEWS = 4;
 
 export function modularizeView(index: BuildIndex, load: boolean, log: (message: string) => void): ModularizeView | undefined {
-  let v = views.get(index);
+  const key = `${index.build.dir}\0${index.build.buildId ?? ''}\0${index.totals.image}\0${stamp(path.join(index.build.dir, '.config'))}`;
+  let v = views.get(key);
   if (!v && load) {
     const analysis = ModularizeAnalysis.load(index);
     const why = analysis.unavailableReason();
     if (why) log(`kbloat: Modularize actions are off for ${index.build.dir}: ${why}`);
     v = new AnalysisView(index, analysis);
-    views.set(index, v);
+    views.set(key, v);
+    for (const old of views.keys()) if (views.size > MAX_VIEWS) views.delete(old);
   }
   return v;
+}
+
+/** The .config's size and time: the analysis reads it, so a changed one needs a new analysis. */
+function stamp(file: string): string {
+  try {
+    const st = statSync(file);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
 }
 
 class AnalysisView implements ModularizeView {

@@ -14,6 +14,11 @@ export interface StatusParams {
   image?: number;
   /** What is wrong and how to fix it (error), or what is happening (indexing, stale). */
   message?: string;
+  /**
+   * True once the index has what vmlinux's DWARF adds (function lines, inlined
+   * copies): a build's figures come first, its DWARF facts a moment later.
+   */
+  debugInfo?: boolean;
 }
 
 /** server → client: the state of the build index changed. */

@@ -119,6 +119,11 @@ export interface IndexOptions {
    * server asks for it, the CLI with --dwarf).
    */
   dwarf?: boolean;
+  /**
+   * With `dwarf`: the index of this build already made without DWARF, to add
+   * the DWARF facts to instead of attributing everything again.
+   */
+  base?: BuildIndex;
 }
 
 /** Builds the index of the kernel build in `dir` (no cache; see cache.ts). */
@@ -128,7 +133,11 @@ export function buildIndex(dir: string, options: IndexOptions = {}): BuildIndex 
   const before = fileStamp(layout.vmlinux);
   const elf = ElfFile.open(layout.vmlinux);
   try {
-    const index = indexFromElf(layout, elf, options);
+    const index = options.dwarf && options.base ? structuredClone(options.base) : indexFromElf(layout, elf, options);
+    if (options.dwarf) {
+      options.onProgress?.('reading DWARF');
+      addDwarfFacts(elf, index);
+    }
     const after = fileStamp(layout.vmlinux);
     if (before !== after) {
       throw new KbloatInputError('build-changed', 'vmlinux changed while it was read (a build is running?); try again when make has finished', layout.vmlinux);
@@ -226,7 +235,7 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   try {
     const modules = readModules(layout, warnings);
     const libMembers = libArchiveMembers(layout, warnings);
-    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join, options.dwarf ?? false);
+    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);
   } finally {
     sourceFacts.cancel();
   }
@@ -240,7 +249,6 @@ function indexFromElfWith(
   modules: ModuleInfo[],
   libMembers: Map<string, string>,
   joinSourceFacts: () => SourceFacts,
-  dwarf: boolean,
 ): BuildIndex {
   checkIsKernel(elf);
   checkSystemMap(layout, elf, warnings);
@@ -331,9 +339,7 @@ function indexFromElfWith(
     estimated: false,
   };
   files.sort((a, b) => a.path.localeCompare(b.path) || a.object.localeCompare(b.object));
-  if (dwarf) progress('reading DWARF');
-  const inlined = dwarf ? addDwarfFacts(elf, files, symbolsByOwner, layout.sourceDir, warnings) : undefined;
-  return { format: INDEX_FORMAT, build, totals, sections: att.sections, files, unattributed: att.unattributed, ...(inlined ? { inlined } : {}), warnings };
+  return { format: INDEX_FORMAT, build, totals, sections: att.sections, files, unattributed: att.unattributed, warnings };
 }
 
 export function computeTotals(sections: SectionInfo[]): Totals {

@@ -69,6 +69,19 @@ export function loadIndex(dir: string, options: LoadOptions = {}): LoadedIndex {
  * The cached index under `key()`, else `build()` saved under that key; the key is
  * taken again after building, and a build that changed meanwhile is not saved.
  */
+/** The cached index of the build, when the cache has a current one; nothing is built. */
+export function peekIndex(dir: string, options: LoadOptions = {}): BuildIndex | undefined {
+  if (options.noCache) return undefined;
+  const key = cacheKey(dir, options);
+  if (!key) return undefined;
+  try {
+    const index = JSON.parse(readFileSync(path.join(cacheDir(options.env), `${key}.json`), 'utf8')) as BuildIndex;
+    return index.format === INDEX_FORMAT ? index : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function cachedIndex(key: () => string | undefined, options: LoadOptions, build: () => BuildIndex): LoadedIndex {
   const before = key();
   const file = before ? path.join(cacheDir(options.env), `${before}.json`) : undefined;

@@ -5,36 +5,44 @@
  * copies of functions, charged back to the function they came from.
  */
 import * as path from 'node:path';
-import type { FileEntry, FunctionEntry, InlinedEntry } from './buildIndex';
-import type { PlacedSymbol } from './attribution';
+import type { BuildIndex, FunctionEntry } from './buildIndex';
 import { DwarfIndex } from './dwarfIndex';
-import type { ElfFile, ElfSymbol } from './elf';
+import { ElfFile, ElfSymbol, STT_FUNC } from './elf';
 import { KbloatInputError } from './errors';
 import { readText } from './fsRead';
 
 /**
- * Adds DWARF's declaration lines to the built-in files' functions and returns
- * the inlined copies, or undefined (with a warning) when vmlinux has no usable
- * DWARF. The attribution itself is left as it is.
+ * Adds DWARF's declaration lines to the built-in files' functions and the
+ * inlined copies to the index; without usable DWARF, only a warning. The
+ * attribution is left as it is. A function is found by the compile unit its
+ * address lies in (the file) and its name, so same-named statics of different
+ * files stay apart.
  */
-export function addDwarfFacts(elf: ElfFile, files: FileEntry[], symbolsByOwner: Map<string, PlacedSymbol[]>, sourceDir: string, warnings: string[]): InlinedEntry[] | undefined {
+export function addDwarfFacts(elf: ElfFile, index: BuildIndex): void {
   let dwarf: DwarfIndex | undefined;
   try {
-    dwarf = DwarfIndex.read(elf, { sourceDir });
+    dwarf = DwarfIndex.read(elf, { sourceDir: index.build.sourceDir });
   } catch (e) {
     if (!(e instanceof KbloatInputError) || e.code !== 'bad-dwarf') throw e;
-    warnings.push(`${e.message}; function lines and inlined copies are left out`);
-    return undefined;
+    index.warnings.push(`${e.message}; function lines and inlined copies are left out`);
+    return;
   }
-  if (!dwarf) return undefined;
-  const lines = new SourceLines(sourceDir);
-  for (const f of files) {
-    if (f.status !== 'built-in') continue;
-    const decls = new Map<string, ElfSymbol>();
-    for (const p of symbolsByOwner.get(f.object) ?? []) if (p.kind === 'function') decls.set(p.sym.name, p.sym);
-    for (const fn of f.functions) annotate(fn, f.path, dwarf, decls, lines);
+  if (!dwarf) return;
+  const byUnit = new Map<string, Map<string, ElfSymbol>>();
+  for (const sym of elf.symbols()) {
+    if (sym.type !== STT_FUNC || sym.size === 0) continue;
+    const unit = dwarf.unitAt(sym.value);
+    if (unit === undefined) continue;
+    let names = byUnit.get(unit);
+    if (!names) byUnit.set(unit, (names = new Map()));
+    names.set(sym.name, sym);
   }
-  return dwarf.inlinedFunctions();
+  const lines = new SourceLines(index.build.sourceDir);
+  for (const f of index.files) {
+    const syms = f.status === 'built-in' ? byUnit.get(f.path) : undefined;
+    if (syms) for (const fn of f.functions) annotate(fn, f.path, dwarf, syms, lines);
+  }
+  index.inlined = dwarf.inlinedFunctions();
 }
 
 /** Adds the declaration line (and file, when it is a header) to a function, and says when the source moved. */
