@@ -3,7 +3,7 @@
  * write what they were given: `init/main.c` against a comp_dir of
  * `/usr/src/linux-6.1`, `/build/reproducible-path/linux-6.1.176/arch/x86/...`
  * from a distribution's build, `../../arch/...` from an O= build. In order:
- *  1. the user's prefix maps (`/home/builder/linux=` maps that tree to the root);
+ *  1. the user's prefix maps (`/srv/builder/linux=` maps that tree to the root);
  *  2. the comp_dir, and the folders above it (an O= folder inside the tree);
  *  3. known distribution build roots (Debian, Ubuntu, Fedora, /usr/src);
  *  4. with a source tree at hand, the longest tail of the path that exists in it;
