@@ -21,6 +21,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
   // The server indexes a build in this worker, so that it keeps answering meanwhile.
   build({ ...common, entryPoints: ['server/src/indexWorker.ts'], outfile: 'dist/indexWorker.js' }),
+  build({ ...common, entryPoints: ['server/src/modularizeWorker.ts'], outfile: 'dist/modularizeWorker.js' }),
   // Indexing reads the Kbuild tree in this worker while the main thread reads vmlinux.
   build({ ...common, entryPoints: ['server/src/core/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),

@@ -29,6 +29,7 @@ test('npm run package: required files in, sources and node_modules out, under 5 
     'extension/dist/extension.js',
     'extension/dist/server.js',
     'extension/dist/indexWorker.js',
+    'extension/dist/modularizeWorker.js',
     'extension/dist/sourceFactsWorker.js',
     'extension/dist/tree-sitter.wasm',
     'extension/dist/tree-sitter-c.wasm',

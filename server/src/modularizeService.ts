@@ -1,36 +1,83 @@
 /**
- * The feasibility analysis of a build (core/modularize.ts), kept with its
- * index and seen the way the planner needs it. It is made on first use — a
- * code action request — since it reads every built-in object's symbol table
- * and the whole Kconfig tree, which lenses never need.
+ * The Modularize analysis of each build, made once per build and .config in
+ * a worker thread (modularizeWorker.ts) on the first request for actions, and
+ * kept as a snapshot the planner, the lens and the diagnostics read at once.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry } from './core/buildIndex';
-import { Blocker, Candidate, FileModularization, ModularizeAnalysis } from './core/modularize';
-import { residentBytes } from './core/sections';
-import type { ModularizeView, PlanBlocker, PlanCandidate, PlanFile } from './modularizePlan';
+import { Worker } from 'node:worker_threads';
+import type { BuildIndex } from './core/buildIndex';
+import type { ModularizeView } from './modularizePlan';
+import { makeModularizeSnapshot, ModularizeSnapshot, snapshotView } from './modularizeSnapshot';
 
-/**
- * By build (folder, build-id, image size, .config), not by index object: the index of a
- * build arrives twice (its figures, then with DWARF's facts), and the analysis
- * of the first serves the second. A few builds at most (baselines, O= folders).
- */
-const views = new Map<string, ModularizeView>();
-const MAX_VIEWS = 4;
+/** A few builds at most (baselines, O= folders). */
+const MAX_BUILDS = 4;
 
-export function modularizeView(index: BuildIndex, load: boolean, log: (message: string) => void): ModularizeView | undefined {
-  const key = `${index.build.dir}\0${index.build.buildId ?? ''}\0${index.totals.image}\0${stamp(path.join(index.build.dir, '.config'))}`;
-  let v = views.get(key);
-  if (!v && load) {
-    const analysis = ModularizeAnalysis.load(index);
-    const why = analysis.unavailableReason();
-    if (why) log(`kbloat: Modularize actions are off for ${index.build.dir}: ${why}`);
-    v = new AnalysisView(index, analysis);
-    views.set(key, v);
-    for (const old of views.keys()) if (views.size > MAX_VIEWS) views.delete(old);
+export class ModularizeViews {
+  /**
+   * By build (folder, build-id, image size, .config), not by index object: the
+   * index of a build arrives twice (its figures, then with DWARF's facts), and
+   * the analysis of the first serves the second.
+   */
+  private readonly views = new Map<string, ModularizeView>();
+  private readonly pending = new Map<string, Promise<ModularizeView | undefined>>();
+
+  constructor(
+    /** dist/modularizeWorker.js; without it (running from sources) the analysis runs on this thread. */
+    private readonly workerFile: string | undefined,
+    private readonly log: (message: string) => void,
+    /** Called when a build's analysis is ready (lenses and diagnostics can say more). */
+    private readonly ready: () => void,
+  ) {}
+
+  /** The analysis of the build of `index`, when it has been made. */
+  peek(index: BuildIndex): ModularizeView | undefined {
+    return this.views.get(keyOf(index));
   }
-  return v;
+
+  /** The analysis of the build of `index`, made now if it was not (once, however many ask). */
+  load(index: BuildIndex): Promise<ModularizeView | undefined> {
+    const key = keyOf(index);
+    const made = this.views.get(key);
+    if (made) return Promise.resolve(made);
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.snapshot(index).then(
+        (s) => {
+          if (s.unavailable) this.log(`kbloat: Modularize actions are off for ${index.build.dir}: ${s.unavailable}`);
+          const view = snapshotView(s);
+          this.views.set(key, view);
+          for (const old of this.views.keys()) if (this.views.size > MAX_BUILDS) this.views.delete(old);
+          this.ready();
+          return view;
+        },
+        (e: Error) => {
+          this.log(`kbloat: the Modularize analysis of ${index.build.dir} failed: ${e.message}`);
+          return undefined;
+        },
+      ).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private snapshot(index: BuildIndex): Promise<ModularizeSnapshot> {
+    if (!this.workerFile || !existsSync(this.workerFile)) return new Promise((resolve) => setImmediate(() => resolve(makeModularizeSnapshot(index))));
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(this.workerFile!, { workerData: { index } });
+      worker.once('message', (m: { snapshot?: ModularizeSnapshot; error?: string }) => {
+        void worker.terminate();
+        if (m.snapshot) resolve(m.snapshot);
+        else reject(new Error(m.error ?? 'no answer'));
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
+    });
+  }
+}
+
+function keyOf(index: BuildIndex): string {
+  return `${index.build.dir}\0${index.build.buildId ?? ''}\0${index.totals.image}\0${stamp(path.join(index.build.dir, '.config'))}`;
 }
 
 /** The .config's size and time: the analysis reads it, so a changed one needs a new analysis. */
@@ -41,64 +88,4 @@ function stamp(file: string): string {
   } catch {
     return 'none';
   }
-}
-
-class AnalysisView implements ModularizeView {
-  private readonly byObject = new Map<string, FileEntry>();
-
-  constructor(private readonly index: BuildIndex, private readonly analysis: ModularizeAnalysis) {
-    for (const f of index.files) if (f.status === 'built-in' || !this.byObject.has(f.object)) this.byObject.set(f.object, f);
-  }
-
-  forFile(sourcePath: string): PlanFile | undefined {
-    const m = this.analysis.forFile(sourcePath);
-    const entry = m ? this.index.files.find((f) => f.object === m.object) : undefined;
-    return m && entry ? toPlanFile(m, entry) : undefined;
-  }
-
-  forObject(objectPath: string): PlanFile | undefined {
-    const entry = this.byObject.get(objectPath);
-    return entry ? this.forFile(entry.path) : undefined;
-  }
-
-  candidate(symbol: string): PlanCandidate | undefined {
-    const c = this.analysis.candidate(symbol);
-    return c ? toPlanCandidate(c) : undefined;
-  }
-
-  symbolExists(name: string): boolean {
-    return this.analysis.kconfigSymbolExists(name);
-  }
-}
-
-function toPlanCandidate(c: Candidate): PlanCandidate {
-  return {
-    symbol: c.symbol,
-    type: c.type,
-    value: c.value,
-    files: c.files,
-    resident: c.resident,
-    init: c.init,
-    blockers: c.blockers.map(toPlanBlocker),
-    ...(c.definition ? { definition: { file: c.definition.file, line: c.definition.line } } : {}),
-  };
-}
-
-function toPlanBlocker(b: Blocker): PlanBlocker {
-  return { kind: b.kind, file: b.file, ...(b.line ? { line: b.line } : {}), detail: b.detail, ...(b.symbol ? { symbol: b.symbol } : {}), ...(b.symbols ? { symbols: b.symbols } : {}), ...(b.by ? { by: b.by } : {}) };
-}
-
-function toPlanFile(m: FileModularization, entry: FileEntry): PlanFile {
-  return {
-    file: m.file,
-    object: m.object,
-    resident: residentBytes(entry.bytes),
-    init: entry.bytes.init ?? 0,
-    ...(m.candidate ? { candidate: toPlanCandidate(m.candidate) } : {}),
-    ...(m.makefileLine ? { makefileLine: { file: m.makefileLine.file, line: m.makefileLine.line, listVar: m.makefileLine.listVar } } : {}),
-    ...(m.kconfigFile ? { kconfigFile: m.kconfigFile } : {}),
-    ...(m.objectBlockers ? { objectBlockers: m.objectBlockers.map(toPlanBlocker) } : {}),
-    ...(entry.config ? { chainSymbols: entry.config } : {}),
-    ...(m.unavailable ? { unavailable: m.unavailable } : {}),
-  };
 }

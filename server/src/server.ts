@@ -8,7 +8,7 @@ import { CodeActionKind, createConnection, ProposedFeatures, TextDocumentSyncKin
 import { Builds, WorkspaceFolderInfo } from './builds';
 import { DiagnosticSets } from './diagnostics';
 import { Documents } from './documents';
-import { modularizeView } from './modularizeService';
+import { ModularizeViews } from './modularizeService';
 import type { IndexServiceOptions } from './indexService';
 import type { ServerContext } from './features/context';
 import * as codeLens from './features/codeLens';
@@ -83,19 +83,11 @@ const ctx: ServerContext = {
   measuredFileDelta: new Map(),
   trust: { trusted: false },
   diagnostics: new DiagnosticSets(connection),
-  modularize(svc, load) {
-    if (!svc.lookups) return undefined;
-    const log = (m: string) => connection.console.warn(m);
-    const made = modularizeView(svc.lookups.index, false, log);
-    if (made || !load) return made;
-    const view = modularizeView(svc.lookups.index, true, log);
-    // Lenses and new-code diagnostics say more once the analysis exists.
-    setImmediate(() => {
-      newCode?.refreshAll();
-      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
-    });
-    return view;
-  },
+  modularize: new ModularizeViews(path.join(__dirname, 'modularizeWorker.js'), (m) => connection.console.warn(m), () => {
+    // Lenses and new-code diagnostics say more once an analysis exists.
+    newCode?.refreshAll();
+    void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }),
   estimator(lookups) {
     let e = estimators.get(lookups);
     if (!e && parser) {

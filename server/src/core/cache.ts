@@ -65,10 +65,6 @@ export function loadIndex(dir: string, options: LoadOptions = {}): LoadedIndex {
   return cachedIndex(() => cacheKey(dir, options), options, () => buildIndex(dir, options));
 }
 
-/**
- * The cached index under `key()`, else `build()` saved under that key; the key is
- * taken again after building, and a build that changed meanwhile is not saved.
- */
 /** The cached index of the build, when the cache has a current one; nothing is built. */
 export function peekIndex(dir: string, options: LoadOptions = {}): BuildIndex | undefined {
   if (options.noCache) return undefined;
@@ -82,6 +78,10 @@ export function peekIndex(dir: string, options: LoadOptions = {}): BuildIndex | 
   }
 }
 
+/**
+ * The cached index under `key()`, else `build()` saved under that key; the key is
+ * taken again after building, and a build that changed meanwhile is not saved.
+ */
 export function cachedIndex(key: () => string | undefined, options: LoadOptions, build: () => BuildIndex): LoadedIndex {
   const before = key();
   const file = before ? path.join(cacheDir(options.env), `${before}.json`) : undefined;

@@ -203,11 +203,6 @@ export class ModularizeAnalysis {
     return folder[arch] ?? arch;
   }
 
-  /** Whether the Kconfig tree defines a symbol (without CONFIG_): a new option needs a name nobody uses. */
-  kconfigSymbolExists(name: string): boolean {
-    return this.tree()?.symbols.has(name.replace(/^CONFIG_/, '')) ?? false;
-  }
-
   /** Why nothing can be said about modularization, or undefined when the analysis can run. */
   unavailableReason(): string | undefined {
     if (this.problem) return this.problem;
@@ -308,6 +303,18 @@ export class ModularizeAnalysis {
     }
     changed.delete(symbol);
     return changed;
+  }
+
+  /** Every symbol that is y on some built-in object's Makefile chain: what candidate() can answer for. */
+  candidateSymbols(): string[] {
+    if (this.unavailableReason()) return [];
+    this.loadChains();
+    return [...this.objectsBySymbol.keys()];
+  }
+
+  /** Every symbol the Kconfig tree defines (without CONFIG_). */
+  kconfigSymbolNames(): string[] {
+    return [...(this.tree()?.symbols.keys() ?? [])];
   }
 
   /** The candidate for a symbol ('CONFIG_X'), with its blockers; undefined when it is not one. */

@@ -32,7 +32,8 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const fix = params.context.diagnostics.filter((d) => d.code === NEW_CODE);
     // Made on the first request the user makes (Ctrl+., the refactor menu, a new-code quick fix), not on every cursor move.
     const asked = params.context.triggerKind !== CodeActionTriggerKind.Automatic || fix.length > 0;
-    const view = ctx.modularize(svc, asked);
+    const index = svc.lookups.index;
+    const view = asked ? await ctx.modularize.load(index) : ctx.modularize.peek(index);
     if (!view) return [];
     const pc = planContext(ctx, svc, view);
     const planned = plans(doc, params, svc, view, pc);

@@ -124,7 +124,7 @@ function macroMadeLenses(lookups: IndexLookups, sourcePath: string, parsed: { na
  * Modularize actions.
  */
 function modularizeLens(ctx: ServerContext, svc: IndexService, sourcePath: string): RememberedLens | undefined {
-  const f = ctx.modularize(svc, false)?.forFile(sourcePath);
+  const f = svc.lookups ? ctx.modularize.peek(svc.lookups.index)?.forFile(sourcePath) : undefined;
   if (!f || f.unavailable) return undefined;
   const c = f.candidate;
   const blocked = (n: number) => (n ? ` · ${n === 1 ? '1 blocker' : `${n} blockers`}` : '');

@@ -6,8 +6,7 @@ import type { Settings } from '../settings';
 import type { BuildEstimator } from '../calibration';
 import type { IndexLookups } from '../lensModel';
 import type { DiagnosticSets } from '../diagnostics';
-import type { IndexService } from '../indexService';
-import type { ModularizeView } from '../modularizePlan';
+import type { ModularizeViews } from '../modularizeService';
 
 export interface NewFunction {
   bytes?: number;
@@ -34,10 +33,9 @@ export interface ServerContext {
   /** Each feature's diagnostics per document, published together. */
   diagnostics: DiagnosticSets;
   /**
-   * The feasibility analysis of a build, as code actions need it, kept with
-   * the index. It reads every built-in object's symbol table, so it is made
-   * only when `load` is true (the user asked for actions); otherwise it is
-   * answered only once made.
+   * The Modularize analysis of each build: made in a worker on the first
+   * request for actions (it reads every built-in object's symbol table), then
+   * read at once by the actions, the lens and the new-code diagnostics.
    */
-  modularize(svc: IndexService, load: boolean): ModularizeView | undefined;
+  modularize: ModularizeViews;
 }

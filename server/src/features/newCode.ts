@@ -36,7 +36,7 @@ export const NEW_CODE = 'new-built-in-code';
  * blocker a related location.
  */
 function attachModularizeNote(ctx: ServerContext, svc: IndexService, sourcePath: string, out: Diagnostic[]): void {
-  const view = ctx.modularize(svc, false);
+  const view = svc.lookups ? ctx.modularize.peek(svc.lookups.index) : undefined;
   const f = view?.forFile(sourcePath);
   const c = f?.candidate;
   if (!f || f.unavailable || !c || c.value !== 'y') return;
