@@ -17,6 +17,7 @@ import type { FileEntry } from './buildIndex';
 import { KbloatInputError } from './errors';
 import { readText } from './fsRead';
 import type { BuildLayout } from './locate';
+import { blankCommentsAndStrings } from './modularizeEdits';
 import { ObjectLinkage, readObjectLinkage } from './objects';
 
 export type BlockerKind = 'reference' | 'selected-by-bool' | 'initcall' | 'param' | 'core-path';
@@ -267,32 +268,15 @@ export class BlockerFinder {
       if (this.sources.size >= SOURCE_CACHE) this.sources.delete(this.sources.keys().next().value!);
       const abs = path.isAbsolute(file) ? file : path.join(this.layout.sourceDir, file);
       const text = readText(abs);
-      this.sources.set(file, text === undefined || text.length > MAX_SOURCE_SEARCH ? null : codeLines(text.split('\n')));
+      this.sources.set(file, text === undefined || text.length > MAX_SOURCE_SEARCH ? null : codeLines(text));
     }
     return this.sources.get(file) ?? undefined;
   }
 }
 
-/** The lines with comments and preprocessor directives blanked (line numbers kept). */
-function codeLines(lines: string[]): string[] {
-  let inComment = false;
-  return lines.map((raw) => {
-    let l = raw;
-    if (inComment) {
-      const end = l.indexOf('*/');
-      if (end < 0) return '';
-      l = l.slice(end + 2);
-      inComment = false;
-    }
-    l = l.replace(/\/\*.*?\*\//g, ' ');
-    const open = l.indexOf('/*');
-    if (open >= 0) {
-      inComment = true;
-      l = l.slice(0, open);
-    }
-    l = l.replace(/\/\/.*$/, '');
-    return /^\s*#/.test(l) ? '' : l;
-  });
+/** The lines with comments, string literals and preprocessor directives blanked (line numbers kept). */
+function codeLines(text: string): string[] {
+  return blankCommentsAndStrings(text).split('\n').map((l) => (/^\s*#/.test(l) ? '' : l));
 }
 
 function escapeRegExp(s: string): string {
