@@ -17,13 +17,13 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
-  build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+  build({ ...common, entryPoints: ['server/src/bin/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['server/src/bin/server.ts'], outfile: 'dist/server.js' }),
   // The server indexes a build in this worker, so that it keeps answering meanwhile.
-  build({ ...common, entryPoints: ['server/src/indexWorker.ts'], outfile: 'dist/indexWorker.js' }),
-  build({ ...common, entryPoints: ['server/src/modularizeWorker.ts'], outfile: 'dist/modularizeWorker.js' }),
+  build({ ...common, entryPoints: ['server/src/bin/indexWorker.ts'], outfile: 'dist/indexWorker.js' }),
+  build({ ...common, entryPoints: ['server/src/bin/modularizeWorker.ts'], outfile: 'dist/modularizeWorker.js' }),
   // Indexing reads the Kbuild tree in this worker while the main thread reads vmlinux.
-  build({ ...common, entryPoints: ['server/src/core/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
+  build({ ...common, entryPoints: ['server/src/bin/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);
 chmodSync('dist/cli.js', 0o755);
@@ -35,5 +35,5 @@ copyFileSync('node_modules/tree-sitter-c/tree-sitter-c.wasm', 'dist/tree-sitter-
 
 if (process.argv.includes('--bench')) {
   await build({ ...common, entryPoints: ['test/bench/load.ts'], outfile: 'test/bench/load.js' });
-  await build({ ...common, entryPoints: ['server/src/core/sourceFactsWorker.ts'], outfile: 'test/bench/sourceFactsWorker.js' });
+  await build({ ...common, entryPoints: ['server/src/bin/sourceFactsWorker.ts'], outfile: 'test/bench/sourceFactsWorker.js' });
 }

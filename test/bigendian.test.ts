@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { buildIndex } from '../server/src/core/buildIndex';
+import { buildIndex } from '../server/src/index/buildTree';
 import { nmSized, readelfSections, run, tempDir } from './helpers';
 
 const CROSS = 'powerpc64-linux-gnu-';

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { parsePercent, parseSize } from '../server/src/core/budget';
-import { humanSize } from '../server/src/core/report';
+import { parsePercent, parseSize } from '../server/src/tracker/budget';
+import { humanSize } from '../server/src/render/report';
 import { runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

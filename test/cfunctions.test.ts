@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tree } from 'web-tree-sitter';
-import { CFunction, findFunctions, parseC } from '../server/src/parsing/cFunctions';
-import { DocumentTrees, TextChange } from '../server/src/parsing/trees';
-import { CParser, createCParser, defaultWasmLocations } from '../server/src/parsing/wasm';
+import { CFunction, findFunctions, parseC } from '../server/src/c/functions';
+import { DocumentTrees, TextChange } from '../server/src/c/trees';
+import { CParser, createCParser, defaultWasmLocations } from '../server/src/c/wasm';
 
 const FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
 const fixtureSkip = existsSync(path.join(FIXTURE, 'Makefile')) ? false : `the Linux 6.1 fixture is not at ${FIXTURE} (set KBLOAT_FIXTURE)`;

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { nmSizeSortSymbols, nmTypeLetter, pythonSignedFixed2 } from '../server/src/core/bloatOMeter';
-import { ElfFile } from '../server/src/core/elf';
+import { nmSizeSortSymbols, nmTypeLetter, pythonSignedFixed2 } from '../server/src/tracker/bloatOMeter';
+import { ElfFile } from '../server/src/binary/elf';
 import { FIXTURE, HAVE_FIXTURE, fixtureSkip, readelfSections, run, runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadDistroIndex } from '../server/src/core/distroIndex';
-import { DwarfIndex } from '../server/src/core/dwarfIndex';
-import { ElfFile } from '../server/src/core/elf';
+import { loadDistroIndex } from '../server/src/index/distro';
+import { DwarfIndex } from '../server/src/binary/dwarf/index';
+import { ElfFile } from '../server/src/binary/elf';
 import { FIXTURE, fixtureSkip, run, runCli, tempDir } from './helpers';
 
 function keysOf(o: object): string[] {

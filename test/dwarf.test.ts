@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildIndex } from '../server/src/core/buildIndex';
-import { indexFromDwarf } from '../server/src/core/distroIndex';
-import { DwarfIndex } from '../server/src/core/dwarfIndex';
-import { ElfFile } from '../server/src/core/elf';
-import { KbloatInputError } from '../server/src/core/errors';
+import { buildIndex } from '../server/src/index/buildTree';
+import { indexFromDwarf } from '../server/src/index/distro';
+import { DwarfIndex } from '../server/src/binary/dwarf/index';
+import { ElfFile } from '../server/src/binary/elf';
+import { KbloatInputError } from '../server/src/common/errors';
 import { FIXTURE, fixtureSkip, nmSized, run, tempDir } from './helpers';
 
 const SOURCES: Record<string, string> = {

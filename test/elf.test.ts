@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { ElfFile } from '../server/src/core/elf';
-import { KbloatInputError } from '../server/src/core/errors';
+import { ElfFile } from '../server/src/binary/elf';
+import { KbloatInputError } from '../server/src/common/errors';
 import { FIXTURE, fixtureSkip, readelfSections, readelfSymbols, run, tempDir } from './helpers';
 
 const VMLINUX = path.join(FIXTURE, 'vmlinux');

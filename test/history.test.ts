@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { configHash, HistoryRecord } from '../server/src/core/history';
-import { historyHtml } from '../server/src/core/historyHtml';
+import { configHash, HistoryRecord } from '../server/src/tracker/history';
+import { historyHtml } from '../server/src/render/historyPage';
 import { REPO, runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BuildIndex, buildIndex } from '../server/src/core/buildIndex';
+import { BuildIndex, buildIndex } from '../server/src/index/buildTree';
 import { FIXTURE, fixtureSkip, nmSized, readelfSections, readelfSymbols, run, tempDir } from './helpers';
-import { parseLinkerMap } from '../server/src/core/linkerMap';
+import { parseLinkerMap } from '../server/src/binary/linkerMap';
 
 const VMLINUX = path.join(FIXTURE, 'vmlinux');
 

@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { KernelConfig, parseDotConfig } from '../server/src/core/dotconfig';
-import { KbloatInputError } from '../server/src/core/errors';
-import { KbuildTree, ObjLine, parseKbuildMakefile } from '../server/src/core/kbuild';
+import { KernelConfig, parseDotConfig } from '../server/src/kbuild/dotconfig';
+import { KbloatInputError } from '../server/src/common/errors';
+import { KbuildTree, ObjLine, parseKbuildMakefile } from '../server/src/kbuild/makefiles';
 
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
 const skip = existsSync(path.join(FIXTURE, 'vmlinux.a')) ? false : `the Linux 6.1 fixture is not at ${FIXTURE}`;

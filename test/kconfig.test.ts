@@ -10,8 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { KbloatInputError } from '../server/src/core/errors';
-import { KconfigSymbol, KconfigTree, parseKconfigFile, parseKconfigTree, symbolType } from '../server/src/core/kconfig';
+import { KbloatInputError } from '../server/src/common/errors';
+import { KconfigSymbol, KconfigTree, parseKconfigFile, parseKconfigTree, symbolType } from '../server/src/kbuild/kconfig/parser';
 
 const FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
 const skip = existsSync(path.join(FIXTURE, 'Kconfig')) ? false : `the Linux 6.1 fixture is not at ${FIXTURE} (set KBLOAT_FIXTURE)`;

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { BuildIndex, buildIndex, FileEntry } from '../server/src/core/buildIndex';
-import { loadIndex } from '../server/src/core/cache';
-import { KbloatInputError } from '../server/src/core/errors';
+import { BuildIndex, buildIndex, FileEntry } from '../server/src/index/buildTree';
+import { loadIndex } from '../server/src/index/cache';
+import { KbloatInputError } from '../server/src/common/errors';
 import { nmSized, readelfSections, readelfSymbols, run, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

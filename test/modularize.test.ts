@@ -11,9 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadIndex } from '../server/src/core/cache';
-import { evalKconfigExpr } from '../server/src/core/kconfigEval';
-import { Candidate, ModularizeAnalysis } from '../server/src/core/modularize';
+import { loadIndex } from '../server/src/index/cache';
+import { evalKconfigExpr } from '../server/src/kbuild/kconfig/eval';
+import { Candidate, ModularizeAnalysis } from '../server/src/modularize/analysis';
 import { FIXTURE, fixtureSkip, readelfSections, readelfSymbols, run, runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

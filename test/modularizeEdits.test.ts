@@ -9,15 +9,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDotConfig, configValue } from '../server/src/core/dotconfig';
-import { parseKconfigFile } from '../server/src/core/kconfig';
-import { parseKbuildMakefile } from '../server/src/core/kbuild';
+import { parseDotConfig, configValue } from '../server/src/kbuild/dotconfig';
+import { parseKconfigFile } from '../server/src/kbuild/kconfig/parser';
+import { parseKbuildMakefile } from '../server/src/kbuild/makefiles';
 import {
   applyTextEdits, blankCommentsAndStrings, cSourceModuleEdits, dotconfigSetModule, EditResult, kconfigAddEntry, kconfigMakeTristate,
   kconfigProblems, makefileNewOption, moduleLicenseFor, newOptionName,
-} from '../server/src/core/modularizeEdits';
-import { parseC } from '../server/src/parsing/cFunctions';
-import { CParser, createCParser, defaultWasmLocations } from '../server/src/parsing/wasm';
+} from '../server/src/modularize/edits';
+import { parseC } from '../server/src/c/functions';
+import { CParser, createCParser, defaultWasmLocations } from '../server/src/c/wasm';
 import { FIXTURE, fixtureSkip } from './helpers';
 
 const read = (rel: string) => readFileSync(path.join(FIXTURE, rel), 'utf8');

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BuildIndex, buildIndex, FileEntry } from '../server/src/core/buildIndex';
-import { topDirOf } from '../server/src/core/history';
-import { sumBytes } from '../server/src/core/sections';
-import { historyWebviewHtml, sizeMapCells, sizeMapHtml, squarify } from '../server/src/core/sizeMapHtml';
+import { BuildIndex, buildIndex, FileEntry } from '../server/src/index/buildTree';
+import { topDirOf } from '../server/src/tracker/history';
+import { sumBytes } from '../server/src/binary/sections';
+import { historyWebviewHtml, sizeMapCells, sizeMapHtml, squarify } from '../server/src/render/sizeMapPage';
 import { FIXTURE, fixtureSkip, REPO, tempDir } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';

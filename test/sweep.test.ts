@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { HistoryRecord } from '../server/src/core/history';
+import type { HistoryRecord } from '../server/src/tracker/history';
 import { runCli, tempDir } from './helpers';
 import { MINIKERNEL_DIR } from './minikernel';
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { bloatOMeterName, functionBaseName, isGeneratedSymbol } from '../server/src/core/symbolNames';
+import { bloatOMeterName, functionBaseName, isGeneratedSymbol } from '../server/src/binary/symbolNames';
 import { FIXTURE, fixtureSkip, nmSized } from './helpers';
 
 test('forms of clones and padding fold to the function', () => {

@@ -9,11 +9,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { cmdFilePathFor, parseCmdFile, splitCommand } from '../server/src/core/cmdfile';
-import { configValue, parseDotConfig, unquoteConfigString } from '../server/src/core/dotconfig';
-import { KbloatInputError } from '../server/src/core/errors';
-import { parseModFile, parseModulesBuiltin, parseModulesOrder } from '../server/src/core/modules';
-import { checkSystemMapMatches, estimateSizes, parseSystemMap } from '../server/src/core/systemMap';
+import { cmdFilePathFor, parseCmdFile, splitCommand } from '../server/src/kbuild/cmdfile';
+import { configValue, parseDotConfig, unquoteConfigString } from '../server/src/kbuild/dotconfig';
+import { KbloatInputError } from '../server/src/common/errors';
+import { parseModFile, parseModulesBuiltin, parseModulesOrder } from '../server/src/kbuild/modules';
+import { checkSystemMapMatches, estimateSizes, parseSystemMap } from '../server/src/binary/systemMap';
 
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
 const skip = existsSync(path.join(FIXTURE, '.config')) ? false : `the Linux 6.1 fixture is not at ${FIXTURE}`;

@@ -4,7 +4,7 @@
  */
 import { commands, ConfigurationTarget, Disposable, Uri, window, workspace } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { BuildCandidatesNotification, CommandIds } from '../../server/src/protocol';
+import { BuildCandidatesNotification, CommandIds } from '../../server/src/shared/protocol';
 
 export function registerBuildPicker(client: LanguageClient): Disposable {
   let last: string[] = [];

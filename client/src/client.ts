@@ -5,7 +5,7 @@
  * misses none of the server's first messages.
  */
 import { ExtensionContext, window, workspace } from 'vscode';
-import { TrustNotification } from '../../server/src/protocol';
+import { TrustNotification } from '../../server/src/shared/protocol';
 import { CloseAction, ErrorAction, LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 
 /** Restarts a server that died, up to a few times in a few minutes, and says so once. */

@@ -1,7 +1,7 @@
 /** The commands, as factories in one table, ids from the shared protocol file. */
 import { commands, Disposable, Position, Range, Selection, TextEditorRevealType, Uri, window, workspace } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds, CompareWithBaselineRequest } from '../../server/src/protocol';
+import { CommandIds, CompareWithBaselineRequest } from '../../server/src/shared/protocol';
 import type { SizeView } from './sizeView';
 
 export function registerCommands(client: LanguageClient, view: SizeView): Disposable {

@@ -6,7 +6,7 @@
  */
 import { Disposable, Event, EventEmitter } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { StatusNotification, StatusParams } from '../../server/src/protocol';
+import { StatusNotification, StatusParams } from '../../server/src/shared/protocol';
 
 export class ServerStatus implements Disposable {
   private readonly changed = new EventEmitter<StatusParams>();

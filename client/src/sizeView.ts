@@ -4,8 +4,8 @@
  */
 import { Disposable, EventEmitter, TreeDataProvider, TreeItem, TreeItemCollapsibleState, TreeView, Uri, window } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { SizeTreeNode, SizeTreeRequest } from '../../server/src/protocol';
-import { humanSize } from '../../server/src/format';
+import { SizeTreeNode, SizeTreeRequest } from '../../server/src/shared/protocol';
+import { humanSize } from '../../server/src/shared/units';
 import type { ServerStatus } from './serverStatus';
 
 export class SizeView implements TreeDataProvider<SizeTreeNode>, Disposable {

@@ -4,8 +4,8 @@
  * Size view.
  */
 import { Disposable, StatusBarAlignment, StatusBarItem, ThemeColor, window } from 'vscode';
-import { CommandIds, StatusParams } from '../../server/src/protocol';
-import { humanSize } from '../../server/src/format';
+import { CommandIds, StatusParams } from '../../server/src/shared/protocol';
+import { humanSize } from '../../server/src/shared/units';
 import type { ServerStatus } from './serverStatus';
 
 export class StatusBar implements Disposable {

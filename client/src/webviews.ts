@@ -22,9 +22,9 @@ import {
   workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds, SizeMapRequest } from '../../server/src/protocol';
-import { readHistory } from '../../server/src/core/history';
-import { historyWebviewHtml } from '../../server/src/core/sizeMapHtml';
+import { CommandIds, SizeMapRequest } from '../../server/src/shared/protocol';
+import { readHistory } from '../../server/src/tracker/history';
+import { historyWebviewHtml } from '../../server/src/render/sizeMapPage';
 import type { ServerStatus } from './serverStatus';
 
 function nonce(): string {

@@ -100,9 +100,9 @@ async function lspBench(): Promise<void> {
   fresh.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   // The fresh lenses that follow: an incremental re-parse and the function scan, in process.
-  const { createCParser, defaultWasmLocations } = await import('../../server/src/parsing/wasm');
-  const { DocumentTrees } = await import('../../server/src/parsing/trees');
-  const { findFunctions } = await import('../../server/src/parsing/cFunctions');
+  const { createCParser, defaultWasmLocations } = await import('../../server/src/c/wasm');
+  const { DocumentTrees } = await import('../../server/src/c/trees');
+  const { findFunctions } = await import('../../server/src/c/functions');
   const trees = new DocumentTrees(await createCParser(defaultWasmLocations()));
   let text = readFileSync(big.file, 'utf8');
   trees.tryGet('bench', 1, text);

@@ -1,4 +1,4 @@
 // Entry point bundled for the benchmark: the core's index loaders, as the CLI ships them.
-export { loadIndex } from '../../server/src/core/cache';
-export { ModularizeAnalysis } from '../../server/src/core/modularize';
-export { loadDistroIndex } from '../../server/src/core/distroIndex';
+export { loadIndex } from '../../server/src/index/cache';
+export { ModularizeAnalysis } from '../../server/src/modularize/analysis';
+export { loadDistroIndex } from '../../server/src/index/distro';

@@ -11,16 +11,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArchive } from '../../server/src/core/archive';
-import { parseCmdFile } from '../../server/src/core/cmdfile';
-import { parseDotConfig } from '../../server/src/core/dotconfig';
-import { DwarfIndex } from '../../server/src/core/dwarfIndex';
-import { ElfFile } from '../../server/src/core/elf';
-import { KbloatInputError } from '../../server/src/core/errors';
-import { parseKbuildMakefile } from '../../server/src/core/kbuild';
-import { parseKconfigFile } from '../../server/src/core/kconfig';
-import { parseLinkerMap } from '../../server/src/core/linkerMap';
-import { parseSystemMap } from '../../server/src/core/systemMap';
+import { parseArchive } from '../../server/src/binary/archive';
+import { parseCmdFile } from '../../server/src/kbuild/cmdfile';
+import { parseDotConfig } from '../../server/src/kbuild/dotconfig';
+import { DwarfIndex } from '../../server/src/binary/dwarf/index';
+import { ElfFile } from '../../server/src/binary/elf';
+import { KbloatInputError } from '../../server/src/common/errors';
+import { parseKbuildMakefile } from '../../server/src/kbuild/makefiles';
+import { parseKconfigFile } from '../../server/src/kbuild/kconfig/parser';
+import { parseLinkerMap } from '../../server/src/binary/linkerMap';
+import { parseSystemMap } from '../../server/src/binary/systemMap';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 export function rng(seed: number): () => number {

@@ -5,14 +5,15 @@
  */
 import * as path from 'node:path';
 import type { CodeLens, Connection } from 'vscode-languageserver/node';
-import { sourcePathOf } from '../builds';
-import { baselineBytes, deltaNote, fileLens, functionLens, IndexLookups } from '../lensModel';
-import { configValue } from '../core/dotconfig';
-import { humanSize } from '../format';
-import { enclosingConditionals, isConfiguredOut } from '../preproc';
-import { CommandIds } from '../protocol';
+import { sourcePathOf } from '../workspace/builds';
+import type { IndexLookups } from '../index/lookups';
+import { baselineBytes, deltaNote, fileLens, functionLens } from '../render/lensText';
+import { configValue } from '../kbuild/dotconfig';
+import { humanSize } from '../shared/units';
+import { enclosingConditionals, isConfiguredOut } from '../kbuild/preproc';
+import { CommandIds } from '../shared/protocol';
 import type { ServerContext } from './context';
-import type { IndexService } from '../indexService';
+import type { IndexService } from '../workspace/indexService';
 import { MODULARIZE_KIND } from './codeActions';
 
 interface RememberedLens {

@@ -4,9 +4,9 @@
  * renames and moves, .config differences).
  */
 import type { Connection } from 'vscode-languageserver/node';
-import { diffBuilds, readBuildConfig } from '../core/diff';
-import { formatDiff } from '../core/diffFormat';
-import { CompareWithBaselineRequest } from '../protocol';
+import { diffBuilds, readBuildConfig } from '../tracker/diff';
+import { formatDiff } from '../render/diffText';
+import { CompareWithBaselineRequest } from '../shared/protocol';
 import type { ServerContext } from './context';
 
 export function register(connection: Connection, ctx: ServerContext): void {

@@ -1,12 +1,12 @@
 /** What every feature needs: the open documents, their functions, the builds, the settings. */
-import type { Documents } from '../documents';
-import type { DocumentFunctions } from '../functions';
-import type { Builds } from '../builds';
-import type { Settings } from '../settings';
-import type { BuildEstimator } from '../calibration';
-import type { IndexLookups } from '../lensModel';
-import type { DiagnosticSets } from '../diagnostics';
-import type { ModularizeViews } from '../modularizeService';
+import type { Documents } from '../workspace/documents';
+import type { DocumentFunctions } from '../workspace/functions';
+import type { Builds } from '../workspace/builds';
+import type { Settings } from '../workspace/settings';
+import type { BuildEstimator } from '../estimate/calibration';
+import type { IndexLookups } from '../index/lookups';
+import type { DiagnosticSets } from '../workspace/diagnostics';
+import type { ModularizeViews } from '../modularize/service';
 
 export interface NewFunction {
   bytes?: number;

@@ -4,8 +4,8 @@
  * breakdown and its largest functions.
  */
 import type { Connection } from 'vscode-languageserver/node';
-import { sourcePathOf } from '../builds';
-import { fileHover, functionHover } from '../lensModel';
+import { sourcePathOf } from '../workspace/builds';
+import { fileHover, functionHover } from '../render/lensText';
 import type { ServerContext } from './context';
 
 export function register(connection: Connection, ctx: ServerContext): void {

@@ -7,8 +7,8 @@
 import * as path from 'node:path';
 import { Connection, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { kconfigProblems } from '../core/modularizeEdits';
-import { URI } from '../uri';
+import { kconfigProblems } from '../modularize/edits';
+import { URI } from '../workspace/uri';
 import type { ServerContext } from './context';
 
 export const KCONFIG_SYNTAX = 'kconfig-syntax';

@@ -15,17 +15,17 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Connection, Diagnostic, DiagnosticSeverity } from 'vscode-languageserver/node';
-import { sourcePathOf } from '../builds';
-import { configValue } from '../core/dotconfig';
-import { KbuildTree } from '../core/kbuild';
-import { readText } from '../core/fsRead';
-import { humanSize } from '../format';
-import type { IndexService } from '../indexService';
-import { enclosingConditionals, isConfiguredOut } from '../preproc';
-import { URI } from '../uri';
+import { sourcePathOf } from '../workspace/builds';
+import { configValue } from '../kbuild/dotconfig';
+import { KbuildTree } from '../kbuild/makefiles';
+import { readText } from '../common/fsRead';
+import { humanSize } from '../shared/units';
+import type { IndexService } from '../workspace/indexService';
+import { enclosingConditionals, isConfiguredOut } from '../kbuild/preproc';
+import { URI } from '../workspace/uri';
 import type { NewFunction, ServerContext } from './context';
-import { measure, MeasureResult } from '../measure';
-import type { KbloatSettings } from '../settings';
+import { measure, MeasureResult } from '../estimate/measure';
+import type { KbloatSettings } from '../workspace/settings';
 
 export const NEW_CODE = 'new-built-in-code';
 

@@ -4,8 +4,8 @@
  * show the change against kbloat.baselineBuildDirectory.
  */
 import type { Connection } from 'vscode-languageserver/node';
-import { sizeMapHtml } from '../core/sizeMapHtml';
-import { SizeMapRequest } from '../protocol';
+import { sizeMapHtml } from '../render/sizeMapPage';
+import { SizeMapRequest } from '../shared/protocol';
 import type { ServerContext } from './context';
 
 export function register(connection: Connection, ctx: ServerContext): void {

@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import type { FileEntry } from '../core/buildIndex';
-import { residentBytes, sumBytes } from '../core/sections';
-import { SizeTreeNode, SizeTreeRequest } from '../protocol';
+import type { FileEntry } from '../index/buildTree';
+import { residentBytes, sumBytes } from '../binary/sections';
+import { SizeTreeNode, SizeTreeRequest } from '../shared/protocol';
 import type { ServerContext } from './context';
 
 const MAX_CHILDREN = 500;

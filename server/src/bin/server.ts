@@ -1,0 +1,161 @@
+/**
+ * Language server entry point: it only wires the connection to the features.
+ * The measurement core (core/) knows nothing of LSP; features/ translate it.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocumentSyncKind, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { Builds, WorkspaceFolderInfo } from '../workspace/builds';
+import { DiagnosticSets } from '../workspace/diagnostics';
+import { Documents } from '../workspace/documents';
+import { ModularizeViews } from '../modularize/service';
+import type { IndexServiceOptions } from '../workspace/indexService';
+import type { ServerContext } from '../features/context';
+import * as codeLens from '../features/codeLens';
+import * as hover from '../features/hover';
+import * as codeActions from '../features/codeActions';
+import * as compare from '../features/compare';
+import * as kconfigDiagnostics from '../features/kconfigDiagnostics';
+import * as newCodeFeature from '../features/newCode';
+import * as sizeMap from '../features/sizeMap';
+import * as sizeTree from '../features/sizeTree';
+import { DocumentFunctions } from '../workspace/functions';
+import { CParser, createCParser, defaultWasmLocations, WasmLocations } from '../c/wasm';
+import { BuildEstimator } from '../estimate/calibration';
+import type { IndexLookups } from '../index/lookups';
+import { DocumentTrees } from '../c/trees';
+import { BuildCandidatesNotification, StatusNotification, TrustNotification } from '../shared/protocol';
+import { Settings } from '../workspace/settings';
+import { URI } from '../workspace/uri';
+
+/** What the client passes in initializationOptions. */
+interface InitOptions {
+  /** Absolute paths of the WASM files shipped in the extension. */
+  wasm?: WasmLocations;
+  /** How a build that is being rewritten is waited for (tests shorten these). */
+  indexing?: { retries?: number; retryDelayMs?: number; debounceMs?: number };
+  /** VS Code's workspace trust; absent means untrusted: nothing from the workspace is run. */
+  trusted?: boolean;
+}
+
+const connection = createConnection(ProposedFeatures.all);
+const settings = new Settings(connection);
+const documents = new Documents();
+let folders: WorkspaceFolderInfo[] = [];
+let progress: WorkDoneProgressServerReporter | undefined;
+
+const indexOptions: IndexServiceOptions = { workerFile: path.join(__dirname, 'indexWorker.js') };
+const builds = new Builds(
+  settings,
+  {
+    status: (params) => {
+      void connection.sendNotification(StatusNotification.type, params);
+      if (params.state === 'indexing' || params.state === 'stale') {
+        if (!progress) {
+          void connection.window.createWorkDoneProgress().then((p) => {
+            progress = p;
+            p.begin('Kernel Bloat Lens', undefined, params.message);
+          }, () => undefined);
+        }
+      } else if (progress) {
+        progress.done();
+        progress = undefined;
+      }
+      if (params.state === 'error' && params.message) connection.console.error(params.message);
+    },
+    progress: (message) => progress?.report(message),
+    indexed: () => {
+      void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      newCode?.refreshAll();
+    },
+    candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
+  },
+  indexOptions,
+);
+
+const estimators = new WeakMap<IndexLookups, BuildEstimator>();
+let parser: CParser | undefined;
+const ctx: ServerContext = {
+  documents,
+  builds,
+  settings,
+  newFunctions: new Map(),
+  measuredFileDelta: new Map(),
+  trust: { trusted: false },
+  diagnostics: new DiagnosticSets(connection),
+  modularize: new ModularizeViews(path.join(__dirname, 'modularizeWorker.js'), (m) => connection.console.warn(m), () => {
+    // Lenses and new-code diagnostics say more once an analysis exists.
+    newCode?.refreshAll();
+    void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }),
+  estimator(lookups) {
+    let e = estimators.get(lookups);
+    if (!e && parser) {
+      e = new BuildEstimator(lookups, parser, () => newCode?.refreshAll());
+      estimators.set(lookups, e);
+      e.start();
+    }
+    return e;
+  },
+};
+let newCode: { refreshAll(): void } | undefined;
+
+connection.onInitialize(async (params) => {
+  folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))
+    .map((f) => ({ uri: f.uri, path: URI.toFsPath(f.uri) ?? '' }))
+    .filter((f) => f.path);
+  settings.setSupported(!!params.capabilities.workspace?.configuration);
+  const init = (params.initializationOptions ?? {}) as InitOptions;
+  Object.assign(indexOptions, init.indexing ?? {});
+  ctx.trust.trusted = init.trusted === true;
+  try {
+    const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
+    const wasm = init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations());
+    parser = await createCParser(wasm);
+    // The estimator parses calibration files with a parser of its own, so user documents' trees stay put.
+    ctx.functions = new DocumentFunctions(new DocumentTrees(await createCParser(wasm)));
+  } catch (e) {
+    connection.console.error(`kbloat: the C parser did not load (${(e as Error).message}); only file-level sizes are shown`);
+  }
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      codeLensProvider: { resolveProvider: false },
+      hoverProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, codeActions.MODULARIZE_KIND], resolveProvider: false },
+    },
+    serverInfo: { name: 'kbloat' },
+  };
+});
+
+connection.onInitialized(() => {
+  void builds.configure(folders);
+});
+
+connection.onDidChangeConfiguration(() => {
+  settings.clear();
+  void builds.configure(folders);
+});
+
+documents.listen(connection);
+documents.onChange((doc, changes) => ctx.functions?.edited(doc, changes));
+documents.onClose((uri) => ctx.functions?.closed(uri));
+codeLens.register(connection, ctx);
+hover.register(connection, ctx);
+sizeTree.register(connection, ctx);
+sizeMap.register(connection, ctx);
+compare.register(connection, ctx);
+codeActions.register(connection, ctx);
+kconfigDiagnostics.register(connection, ctx);
+newCode = newCodeFeature.register(connection, ctx);
+connection.onRequest('kbloat/reindex', () => builds.reindexAll());
+connection.onNotification(TrustNotification.type, ({ trusted }) => {
+  ctx.trust.trusted = trusted;
+  newCode?.refreshAll();
+});
+connection.onShutdown(() => {
+  builds.dispose();
+  ctx.functions?.dispose();
+});
+
+connection.listen();

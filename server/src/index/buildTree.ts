@@ -1,0 +1,492 @@
+/**
+ * The build index: every source file of a kernel build with its status (built
+ * into vmlinux, in a module, not built), the reason, and its bytes per section
+ * class; every function and variable with its size. This is the model the CLI
+ * reports and the language server shows. It is plain JSON so that it can be cached.
+ */
+import { statSync } from 'node:fs';
+import { readText } from '../common/fsRead';
+import * as path from 'node:path';
+import { attribute, PlacedSymbol, SectionInfo } from './attribution';
+import { ElfFile, ElfSymbol } from '../binary/elf';
+import { KbloatInputError } from '../common/errors';
+import { LinkerMap, parseLinkerMap } from '../binary/linkerMap';
+import { BuildLayout, locateBuild } from '../kbuild/layout';
+import { objectSource, tryReadObjectContents, ObjectContents } from '../kbuild/objects';
+import { isGeneratedObject, SourceFacts, startSourceFacts } from '../kbuild/sourceFacts';
+import { ClassBytes, addBytes } from '../binary/sections';
+import { functionBaseName } from '../binary/symbolNames';
+import { indexFromSystemMap } from './systemMap';
+import { builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from '../kbuild/buildObjects';
+import { checkSystemMapMatches, parseSystemMap } from '../binary/systemMap';
+import { addDwarfFacts } from './dwarfFacts';
+
+export const INDEX_FORMAT = 2;
+
+export type FileStatus = 'built-in' | 'module' | 'not-built';
+
+export interface SymbolPart {
+  name: string;
+  size: number;
+  section: string;
+}
+
+export interface FunctionEntry extends SymbolPart {
+  /** Clones and padding folded into this function (only when there is more than one part). */
+  parts?: SymbolPart[];
+  /** From DWARF: the line the function is declared on (DW_AT_decl_line). */
+  line?: number;
+  /** From DWARF: the file it is declared in, when that is not the file it is listed under (a header). */
+  declFile?: string;
+  /** With a source tree: that line does not name the function (the tree is at another patch level). */
+  lineStale?: boolean;
+}
+
+/** From DWARF: a function inlined into others, with what its inlined copies cost. */
+export interface InlinedEntry {
+  name: string;
+  file: string;
+  line: number;
+  callers: number;
+  copies: number;
+  bytes: number;
+}
+
+export interface FileEntry {
+  /** Source path relative to the source tree root (the object path when no source is known). */
+  path: string;
+  object: string;
+  status: FileStatus;
+  module?: string;
+  reason?: string;
+  /** Kconfig symbols along the reason chain, with their values. */
+  config?: { name: string; value: string }[];
+  /** Made by the build itself (kallsyms tables, export tables). */
+  generated?: boolean;
+  /**
+   * For built-in code of a tristate option set to y: the module it would be
+   * (`8250.ko`, from modules.builtin) — the first candidates for modularization.
+   */
+  builtinModule?: string;
+  bytes: ClassBytes;
+  sections: Record<string, number>;
+  functions: FunctionEntry[];
+  variables: FunctionEntry[];
+}
+
+export interface BuildInfo {
+  dir: string;
+  sourceDir: string;
+  vmlinux?: string;
+  arch: string;
+  elfClass: 32 | 64;
+  endian: 'little' | 'big' | 'unknown';
+  buildId?: string;
+  kernelVersion?: string;
+  /** Where the attribution came from. */
+  attribution: 'linker-map' | 'objects' | 'symbols' | 'system-map' | 'dwarf';
+  /** True when sizes are estimates (System.map only: sizes from address gaps). */
+  estimated: boolean;
+}
+
+export interface Totals {
+  /** All allocated bytes of vmlinux (what `size` calls dec). */
+  image: number;
+  /** image minus what is freed after boot. */
+  resident: number;
+  init: number;
+  sections: ClassBytes;
+}
+
+export interface BuildIndex {
+  format: number;
+  build: BuildInfo;
+  totals: Totals;
+  sections: SectionInfo[];
+  files: FileEntry[];
+  unattributed: Record<string, number>;
+  /** From DWARF: functions inlined into others, largest total first. */
+  inlined?: InlinedEntry[];
+  warnings: string[];
+}
+
+export interface IndexOptions {
+  /** Called with progress messages for long steps. */
+  onProgress?: (message: string) => void;
+  /**
+   * Also read vmlinux's DWARF, when it has some, for the line each function is
+   * declared on and the inlined copies of functions (slower: the language
+   * server asks for it, the CLI with --dwarf).
+   */
+  dwarf?: boolean;
+  /**
+   * With `dwarf`: the index of this build already made without DWARF, to add
+   * the DWARF facts to instead of attributing everything again.
+   */
+  base?: BuildIndex;
+}
+
+/** Builds the index of the kernel build in `dir` (no cache; see cache.ts). */
+export function buildIndex(dir: string, options: IndexOptions = {}): BuildIndex {
+  const layout = locateBuild(dir);
+  if (!layout.vmlinux) return indexFromSystemMap(layout, options);
+  const before = fileStamp(layout.vmlinux);
+  const elf = ElfFile.open(layout.vmlinux);
+  try {
+    const index = options.dwarf && options.base ? structuredClone(options.base) : indexFromElf(layout, elf, options);
+    if (options.dwarf) {
+      options.onProgress?.('reading DWARF');
+      addDwarfFacts(elf, index);
+    }
+    const after = fileStamp(layout.vmlinux);
+    if (before !== after) {
+      throw new KbloatInputError('build-changed', 'vmlinux changed while it was read (a build is running?); try again when make has finished', layout.vmlinux);
+    }
+    return index;
+  } finally {
+    elf.close();
+  }
+}
+
+export function fileStamp(file: string): string {
+  const st = statSync(file);
+  return `${st.size}:${st.mtimeMs}`;
+}
+
+
+
+/**
+ * Without a linker map, a lib.a member counts as linked when vmlinux defines one
+ * of the global symbols the member defines (that is why the linker pulled it in).
+ */
+function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: string[]): void {
+  if (libMembers.size === 0) return;
+  const globals = new Set<string>();
+  for (const s of elf.symbols()) if (s.bind !== 0 && s.shndx !== 0 && s.name) globals.add(s.name);
+  for (const obj of libMembers.keys()) {
+    if (builtIn.has(obj)) continue;
+    const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
+    if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
+  }
+}
+
+/** Refuses ELF files that are not a linked kernel image, with a reason the user can act on. */
+function checkIsKernel(elf: ElfFile): void {
+  const fail = (msg: string): never => {
+    throw new KbloatInputError('bad-elf', msg, elf.path);
+  };
+  if (elf.header.type === 1) fail('is a relocatable object (.o), not a linked vmlinux');
+  if (elf.header.type !== 2 && elf.header.type !== 3) fail(`is an ELF file of type ${elf.header.type}, not a linked kernel image`);
+  const syms = elf.symbols();
+  if (syms.length === 0) fail('has no symbol table (it was stripped); use the unstripped vmlinux from the build folder');
+  const kernelMarkers = new Set(['_stext', '_text', 'start_kernel', 'linux_banner']);
+  if (!syms.some((s) => kernelMarkers.has(s.name))) fail('is not a Linux kernel image (no _text, _stext or start_kernel symbol)');
+}
+
+/**
+ * A System.map from another build than vmlinux misleads everyone who reads it:
+ * refuse it. Checking a sample of lines (the well-known boundary symbols and a
+ * few hundred spread over the file) against vmlinux's global symbols finds a
+ * stale map without parsing all of it. A distro's stub map next to a real
+ * vmlinux is only worth a warning.
+ */
+function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: string[]): void {
+  const text = readText(layout.systemMap);
+  if (text === undefined) return;
+  const file = layout.systemMap!;
+  if (text.length < 4096) {
+    try {
+      parseSystemMap(text, file);
+    } catch (e) {
+      if (e instanceof KbloatInputError) {
+        warnings.push(e.message);
+        return;
+      }
+      throw e;
+    }
+  }
+  const elfAddrs = new Map<string, bigint>();
+  for (const s of elf.symbols()) if (s.bind !== 0 && s.name) elfAddrs.set(s.name, s.value);
+  const wellKnown = ['_text', '_stext', '_etext', '__init_begin', '__init_end', '_end'];
+  for (const s of elf.symbols()) if (wellKnown.includes(s.name)) elfAddrs.set(s.name, s.value);
+  const lines = text.split('\n');
+  const sample: string[] = [];
+  const stride = Math.max(1, Math.floor(lines.length / 400));
+  for (let i = 0; i < lines.length; i += stride) sample.push(lines[i]);
+  for (const n of wellKnown) {
+    const at = text.indexOf(` ${n}\n`);
+    if (at >= 0) sample.push(text.slice(text.lastIndexOf('\n', at) + 1, at + n.length + 1));
+  }
+  const sampleMap = parseSystemMap(sample.filter((l) => l.trim()).join('\n') + '\n', file);
+  const check = checkSystemMapMatches(sampleMap, elfAddrs);
+  if (!check.matches) {
+    const m = check.mismatches[0];
+    const detail = m ? ` (${m.name} is at 0x${m.mapAddr.toString(16)} in System.map but 0x${m.elfAddr.toString(16)} in vmlinux)` : '';
+    throw new KbloatInputError('bad-system-map', `does not match vmlinux${detail}; it is stale: rebuild, or delete it`, file);
+  }
+}
+
+function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions): BuildIndex {
+  const warnings: string[] = [];
+  const progress = options.onProgress ?? (() => {});
+  // Sources, reasons and not-built files come from the tree's text files: a worker
+  // reads them while this thread reads vmlinux and the linker map.
+  const sourceFacts = startSourceFacts({ layout });
+  try {
+    const modules = readModules(layout, warnings);
+    const libMembers = libArchiveMembers(layout, warnings);
+    return indexFromElfWith(layout, elf, progress, warnings, modules, libMembers, sourceFacts.join);
+  } finally {
+    sourceFacts.cancel();
+  }
+}
+
+function indexFromElfWith(
+  layout: BuildLayout,
+  elf: ElfFile,
+  progress: (message: string) => void,
+  warnings: string[],
+  modules: ModuleInfo[],
+  libMembers: Map<string, string>,
+  joinSourceFacts: () => SourceFacts,
+): BuildIndex {
+  checkIsKernel(elf);
+  checkSystemMap(layout, elf, warnings);
+  progress('reading the linker map');
+  let map: LinkerMap | undefined;
+  const mapText = readText(layout.linkerMap);
+  if (mapText !== undefined) {
+    try {
+      map = parseLinkerMap(mapText, layout.linkerMap!);
+    } catch (e) {
+      if (!(e instanceof KbloatInputError)) throw e;
+      warnings.push(`${e.message}; attribution falls back to symbols`);
+    }
+  }
+  const builtIn = builtInObjects(layout, map);
+  if (!map) addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings);
+
+  progress('attributing sections');
+  const resolver = new OwnerResolver(layout, builtIn, warnings);
+  const att = attribute(elf, {
+    map,
+    buildDir: layout.buildDir,
+    objects: () => resolver.allContents(),
+    resolveOwner: (sym, fileSym, locals) => resolver.resolve(sym, fileSym, locals),
+  });
+  warnings.push(...att.warnings);
+
+  progress('reading modules');
+  const moduleContents = modules.map((mod) => mod.objects.map((obj) => [obj, tryReadObjectContents(path.join(layout.buildDir, obj), warnings)] as const));
+
+  progress('reading sources and Kbuild files');
+  const { facts, notBuilt } = joinSourceFacts();
+  const files: FileEntry[] = [];
+  const builtinModules = readBuiltinModules(layout);
+  const describe = (obj: string): Pick<FileEntry, 'path' | 'reason' | 'config' | 'generated' | 'builtinModule'> => {
+    // Objects only the linker map names were linked by the kernel's link script itself.
+    const f = facts[obj] ?? (isGeneratedObject(obj) ? { reason: 'generated by the kernel build' } : { source: objectSource(layout, obj), reason: 'linked by the kernel link script (not in vmlinux.a)' });
+    const asModule = [f.composite, obj].map((o) => o?.replace(/\.o$/, '.ko')).find((ko) => ko && builtinModules.has(ko));
+    return {
+      path: f.source ?? obj,
+      ...(f.reason ? { reason: f.reason } : {}),
+      ...(f.config ? { config: f.config } : {}),
+      ...(isGeneratedObject(obj) ? { generated: true } : {}),
+      ...(asModule ? { builtinModule: path.basename(asModule) } : {}),
+    };
+  };
+
+  // Built-in objects: every owner of attributed bytes, and every archive member.
+  const symbolsByOwner = groupSymbols(att.symbols);
+  const owners = new Set<string>([...builtIn, ...att.owners.keys()]);
+  for (const obj of owners) {
+    const ob = att.owners.get(obj) ?? { bytes: {}, bySection: {} };
+    const syms = symbolsByOwner.get(obj) ?? [];
+    files.push({
+      ...describe(obj),
+      object: obj,
+      status: 'built-in',
+      bytes: ob.bytes,
+      sections: ob.bySection,
+      ...foldSymbols(syms.map((p) => ({ name: p.sym.name, size: p.sym.size, section: p.section.name, kind: p.kind }))),
+    });
+  }
+  modules.forEach((mod, i) => {
+    for (const [obj, contents] of moduleContents[i]) {
+      if (!contents) continue;
+      files.push({ ...describe(obj), object: obj, status: 'module', module: `${mod.name}.ko`, bytes: contents.bytes, sections: contents.bySection, ...foldSymbols(contents.symbols) });
+    }
+  });
+  for (const nb of notBuilt) files.push({ ...nb, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+  // lib-y objects are linked only when something references them.
+  for (const [obj, archive] of libMembers) {
+    if (owners.has(obj)) continue;
+    const d = describe(obj);
+    files.push({ ...d, reason: `compiled into ${archive} (lib-y), but nothing in vmlinux references it, so the linker left it out`, object: obj, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+  }
+
+  const totals = computeTotals(att.sections);
+  const build: BuildInfo = {
+    dir: layout.buildDir,
+    sourceDir: layout.sourceDir,
+    vmlinux: layout.vmlinux,
+    arch: elf.header.machine,
+    elfClass: elf.header.elfClass,
+    endian: elf.header.littleEndian ? 'little' : 'big',
+    buildId: elf.buildId(),
+    kernelVersion: kernelVersion(layout, elf),
+    attribution: att.sections.some((s) => s.attribution === 'linker-map') ? 'linker-map' : att.sections.some((s) => s.attribution === 'objects') ? 'objects' : 'symbols',
+    estimated: false,
+  };
+  files.sort((a, b) => a.path.localeCompare(b.path) || a.object.localeCompare(b.object));
+  return { format: INDEX_FORMAT, build, totals, sections: att.sections, files, unattributed: att.unattributed, warnings };
+}
+
+export function computeTotals(sections: SectionInfo[]): Totals {
+  const byClass: ClassBytes = {};
+  let image = 0;
+  for (const s of sections) {
+    addBytes(byClass, s.cls, s.size);
+    image += s.size;
+  }
+  const init = byClass.init ?? 0;
+  return { image, resident: image - init, init, sections: byClass };
+}
+
+
+function groupSymbols(symbols: PlacedSymbol[]): Map<string, PlacedSymbol[]> {
+  const out = new Map<string, PlacedSymbol[]>();
+  for (const p of symbols) {
+    if (p.owner === undefined || p.sym.size === 0) continue;
+    let list = out.get(p.owner);
+    if (!list) out.set(p.owner, (list = []));
+    list.push(p);
+  }
+  return out;
+}
+
+/** Folds compiler clones into their function; functions and variables are listed largest first. */
+export function foldSymbols(syms: (SymbolPart & { kind: 'function' | 'variable' })[]): { functions: FunctionEntry[]; variables: FunctionEntry[] } {
+  const functions = new Map<string, FunctionEntry>();
+  const variables: FunctionEntry[] = [];
+  for (const s of syms) {
+    if (s.kind === 'variable') {
+      variables.push({ name: s.name, size: s.size, section: s.section });
+      continue;
+    }
+    const base = functionBaseName(s.name);
+    const f = functions.get(base);
+    const part: SymbolPart = { name: s.name, size: s.size, section: s.section };
+    if (!f) {
+      functions.set(base, { name: base, size: s.size, section: s.section, parts: [part] });
+    } else {
+      f.parts!.push(part);
+      f.size += s.size;
+      // The function's section is where its main body is: the part named like the function.
+      if (s.name === base) f.section = s.section;
+    }
+  }
+  const fns = [...functions.values()];
+  for (const f of fns) if (f.parts!.length === 1 && f.parts![0].name === f.name) delete f.parts;
+  fns.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
+  variables.sort((a, b) => b.size - a.size || a.name.localeCompare(b.name));
+  return { functions: fns, variables };
+}
+
+
+
+
+/** `Linux version 6.1.0 (...)`: read linux_banner from the image, else the release file. */
+function kernelVersion(layout: BuildLayout, elf: ElfFile): string | undefined {
+  const release = readText(path.join(layout.buildDir, 'include/config/kernel.release'));
+  if (release) return release.trim();
+  const banner = elf.symbols().find((s) => s.name === 'linux_banner' && s.size > 0 && s.size < 4096);
+  if (!banner) return undefined;
+  const sec = elf.sections[banner.shndx];
+  if (!sec || sec.type === 8) return undefined;
+  const off = sec.offset + Number(banner.value - sec.addr);
+  try {
+    const text = elf.bytes(off, banner.size, 'linux_banner').toString('latin1');
+    return /^Linux version (\S+)/.exec(text)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds the object of a symbol when no linker map says: locals through their
+ * STT_FILE marker (a basename such as `core.c`, shared by many files, told apart
+ * by the objects' own symbol tables), globals through the objects' defined globals.
+ */
+class OwnerResolver {
+  private byBasename?: Map<string, string[]>;
+  private globals?: Map<string, string>;
+  private contents = new Map<string, ObjectContents | undefined>();
+  private groupOwner = new Map<ElfSymbol[], string | undefined>();
+
+  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: string[]) {}
+
+  resolve(sym: ElfSymbol, fileSym: string | undefined, locals: ElfSymbol[]): string | undefined {
+    if (sym.bind === 0 && fileSym !== undefined) {
+      if (!this.groupOwner.has(locals)) this.groupOwner.set(locals, this.ownerOfGroup(fileSym, locals));
+      return this.groupOwner.get(locals);
+    }
+    return this.globalOwners().get(sym.name);
+  }
+
+  private objectContents(obj: string): ObjectContents | undefined {
+    if (!this.contents.has(obj)) this.contents.set(obj, tryReadObjectContents(path.join(this.layout.buildDir, obj), this.warnings));
+    return this.contents.get(obj);
+  }
+
+  /** Every built-in object's own sections and symbols (read once). */
+  allContents(): Map<string, ObjectContents> {
+    const out = new Map<string, ObjectContents>();
+    for (const obj of this.builtIn) {
+      const c = this.objectContents(obj);
+      if (c) out.set(obj, c);
+    }
+    return out;
+  }
+
+  private globalOwners(): Map<string, string> {
+    if (this.globals) return this.globals;
+    this.globals = new Map();
+    for (const obj of this.builtIn) {
+      for (const g of this.objectContents(obj)?.definedGlobals ?? []) if (!this.globals.has(g)) this.globals.set(g, obj);
+    }
+    return this.globals;
+  }
+
+  private ownerOfGroup(fileSym: string, locals: ElfSymbol[]): string | undefined {
+    if (!this.byBasename) {
+      this.byBasename = new Map();
+      for (const obj of this.builtIn) {
+        const stem = path.basename(obj).replace(/\.o$/, '');
+        for (const key of [stem + '.c', stem + '.S', stem + '.o', stem + '.s', stem + '.rs']) {
+          let list = this.byBasename.get(key);
+          if (!list) this.byBasename.set(key, (list = []));
+          list.push(obj);
+        }
+      }
+    }
+    const candidates = this.byBasename.get(fileSym) ?? [];
+    if (candidates.length <= 1) return candidates[0];
+    // Many objects share the basename: pick the one whose own local symbols match.
+    let best: string | undefined;
+    let bestScore = 0;
+    for (const obj of candidates) {
+      const own = this.objectContents(obj);
+      if (!own) continue;
+      const names = new Set(own.symbols.filter((s) => s.local).map((s) => `${s.name}\0${s.size}`));
+      let score = 0;
+      for (const l of locals) if (l.size > 0 && names.has(`${l.name}\0${l.size}`)) score++;
+      if (score > bestScore) {
+        bestScore = score;
+        best = obj;
+      }
+    }
+    return best;
+  }
+}
+

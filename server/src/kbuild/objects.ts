@@ -1,0 +1,197 @@
+/**
+ * What we learn about one object file of the build: its source (from its `.cmd`
+ * file), and, when asked, its own sections and symbols. Reads are small and
+ * bounded: a `.cmd` file is read only up to its `source_` line (the dependency
+ * list after it can be tens of kilobytes and is not needed for sizes).
+ */
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseCmdFile, cmdFilePathFor } from './cmdfile';
+import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, SHN_UNDEF, SHN_LORESERVE } from '../binary/elf';
+import { KbloatInputError } from '../common/errors';
+import { BuildLayout, sourceRelative } from './layout';
+import { ClassBytes, addBytes, classifySection } from '../binary/sections';
+
+const CMD_HEAD_LIMIT = 1 << 20;
+
+/** Reads the start of a `.cmd` file, up to and including its `source_` line. */
+export function readCmdHead(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let text = '';
+    const buf = Buffer.allocUnsafe(16384);
+    while (text.length < CMD_HEAD_LIMIT) {
+      const n = readSync(fd, buf, 0, buf.length, text.length);
+      if (n === 0) break;
+      text += buf.toString('latin1', 0, n);
+      // source_ comes before the (long) deps_ list; stop at whichever shows first.
+      const src = /(^|\n)source_[^\n]*\n/.exec(text);
+      if (src) return text.slice(0, src.index + src[0].length);
+      const deps = text.search(/(^|\n)deps_/);
+      if (deps >= 0) return text.slice(0, deps + 1);
+    }
+    return text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The source file an object was built from, relative to the source tree. */
+export function objectSource(layout: BuildLayout, obj: string): string | undefined {
+  const cmdPath = path.join(layout.buildDir, cmdFilePathFor(obj));
+  const head = readCmdHead(cmdPath);
+  if (head !== undefined) {
+    try {
+      const cmd = parseCmdFile(head, cmdPath);
+      if (cmd.source) return sourceRelative(layout, cmd.source);
+    } catch {
+      // A .cmd file we cannot read tells us nothing; fall through to guessing.
+    }
+  }
+  const stem = obj.replace(/\.o$/, '');
+  for (const ext of ['.c', '.S', '.s', '.rs']) {
+    if (existsSync(path.join(layout.sourceDir, stem + ext))) return stem + ext;
+  }
+  return undefined;
+}
+
+export interface ObjectSymbol {
+  name: string;
+  size: number;
+  section: string;
+  kind: 'function' | 'variable';
+  local: boolean;
+}
+
+/** A named symbol with its offset inside its own section: where an input section can be anchored in vmlinux. */
+export interface ObjectAnchor {
+  name: string;
+  /** Offset in the object's section (st_value of a relocatable object). */
+  offset: number;
+  size: number;
+  /** Index into ObjectContents.allocSections. */
+  section: number;
+}
+
+export interface ObjectContents {
+  bytes: ClassBytes;
+  bySection: Record<string, number>;
+  symbols: ObjectSymbol[];
+  /** Global symbols this object defines. */
+  definedGlobals: string[];
+  /** The object's allocated sections with bytes (its input sections for the link). */
+  allocSections: { name: string; size: number }[];
+  anchors: ObjectAnchor[];
+}
+
+/** Reads an object's allocated sections and sized symbols from its own ELF. */
+export function readObjectContents(file: string): ObjectContents {
+  const elf = ElfFile.open(file);
+  try {
+    const bytes: ClassBytes = {};
+    const bySection: Record<string, number> = {};
+    const allocSections: { name: string; size: number }[] = [];
+    const allocIndex = new Map<number, number>();
+    for (const s of elf.sections) {
+      if ((s.flags & SHF_ALLOC) === 0 || s.size === 0) continue;
+      // Sections the kernel's module loader and linker script drop.
+      if (/^\.(discard|modinfo|gnu\.linkonce\.this_module|note\.GNU-stack|comment|eh_frame)/.test(s.name)) continue;
+      const cls = classifySection({
+        name: s.name,
+        executable: (s.flags & SHF_EXECINSTR) !== 0,
+        writable: (s.flags & SHF_WRITE) !== 0,
+        nobits: s.type === SHT_NOBITS,
+        inInitRegion: false,
+      });
+      addBytes(bytes, cls, s.size);
+      bySection[s.name] = (bySection[s.name] ?? 0) + s.size;
+      allocIndex.set(s.index, allocSections.length);
+      allocSections.push({ name: s.name, size: s.size });
+    }
+    const symbols: ObjectSymbol[] = [];
+    const definedGlobals: string[] = [];
+    const anchors: ObjectAnchor[] = [];
+    for (const sym of elf.symbols()) {
+      if (sym.type === STT_FILE || sym.type === STT_SECTION || sym.shndx === SHN_UNDEF || sym.shndx >= SHN_LORESERVE) continue;
+      const sec = elf.sections[sym.shndx];
+      if (!sec) continue;
+      if (sym.bind !== 0 && sym.name) definedGlobals.push(sym.name);
+      const ai = allocIndex.get(sym.shndx);
+      if (ai !== undefined && sym.name && !sym.name.startsWith('.L')) anchors.push({ name: sym.name, offset: Number(sym.value), size: sym.size, section: ai });
+      if (sym.size === 0 || !sym.name) continue;
+      const exec = (sec.flags & SHF_EXECINSTR) !== 0;
+      if (sym.type === STT_FUNC || (sym.type === STT_NOTYPE && exec)) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'function', local: sym.bind === 0 });
+      else if (sym.type === STT_OBJECT || sym.type === STT_NOTYPE) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'variable', local: sym.bind === 0 });
+    }
+    return { bytes, bySection, symbols, definedGlobals, allocSections, anchors };
+  } finally {
+    elf.close();
+  }
+}
+
+/** Like readObjectContents, but a missing or broken object yields undefined and a warning. */
+export function tryReadObjectContents(file: string, warnings: string[]): ObjectContents | undefined {
+  try {
+    return readObjectContents(file);
+  } catch (e) {
+    if (e instanceof KbloatInputError) {
+      warnings.push(e.message);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** What an object links against: the globals it defines and needs, and its section names. */
+export interface ObjectLinkage {
+  /** Global symbols defined here; weak ones separately, since a strong definition elsewhere wins. */
+  defined: string[];
+  weak: string[];
+  /** Symbols this object uses but does not define (nm -u). */
+  undefined: string[];
+  /** Names of the allocated sections with bytes (`.initcall1.init`, `.init.setup`, ...). */
+  sections: string[];
+  /** Symbols this object exports with EXPORT_SYMBOL*: `__ksymtab_<name>` symbols and `___ksymtab+<name>` sections. */
+  exports: string[];
+}
+
+const KSYMTAB_SECTION = /^___ksymtab(?:_gpl|_unused|_unused_gpl|_gpl_future)?\+(.+)$/;
+const KSYMTAB_SYMBOL = /^__ksymtab_(.+)$/;
+
+/**
+ * Reads only an object's section headers and symbol table: cheap enough for
+ * every built-in object of a distro kernel (thousands of files).
+ */
+export function readObjectLinkage(file: string): ObjectLinkage {
+  const elf = ElfFile.open(file);
+  try {
+    const sections: string[] = [];
+    const exports = new Set<string>();
+    for (const s of elf.sections) {
+      if ((s.flags & SHF_ALLOC) === 0 || s.size === 0) continue;
+      sections.push(s.name);
+      const m = KSYMTAB_SECTION.exec(s.name);
+      if (m) exports.add(m[1]);
+    }
+    const defined: string[] = [];
+    const weak: string[] = [];
+    const undef: string[] = [];
+    for (const sym of elf.symbols()) {
+      if (!sym.name || sym.type === STT_FILE || sym.type === STT_SECTION) continue;
+      const m = KSYMTAB_SYMBOL.exec(sym.name);
+      // __ksymtab_strings and the per-kind table sections are not exports.
+      if (m && sym.shndx !== SHN_UNDEF && !/^(strings|gpl)$/.test(m[1])) exports.add(m[1]);
+      if (sym.bind === 0) continue;
+      if (sym.shndx === SHN_UNDEF) undef.push(sym.name);
+      else (sym.bind === 2 ? weak : defined).push(sym.name);
+    }
+    return { defined, weak, undefined: undef, sections, exports: [...exports] };
+  } finally {
+    elf.close();
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * "Modularize this": which Kconfig symbols put code into vmlinux that could be
+ * a loadable module instead, how many resident bytes would leave the kernel
+ * proper, and what blocks it (see modularizeBlockers.ts).
+ *
+ * How objects are counted. An object belongs to every symbol on its Makefile
+ * chain that is y (`obj-$(CONFIG_A) += a/` in the parent folder, then
+ * `obj-$(CONFIG_B) += b.o`: b.o is under both A and B), except the conditions
+ * of composite members (`psmouse-$(CONFIG_MOUSE_PS2_ALPS) += alps.o` adds a
+ * part to psmouse.o; it is psmouse.o's own line that decides where it goes).
+ * A candidate also takes along the objects of the symbols whose `depends on`
+ * drops to m or n once it is m (CONFIG_HID=m makes CONFIG_HID_GENERIC at most
+ * m): Kconfig moves them together. So a candidate's objects are exactly what
+ * `make olddefconfig` after setting it to m would take out of vmlinux.
+ *
+ * Bytes: `resident` is the object's bytes in vmlinux (from the build index,
+ * which reads the linker map: merged strings counted once, as linked), all
+ * section classes except init; `init` is apart, since it is freed after boot
+ * anyway. residentIfModularized takes the union of the objects of all
+ * unblocked candidates out of today's resident size, so nested candidates
+ * (CONFIG_INPUT and CONFIG_KEYBOARD_ATKBD) never count an object twice. It does
+ * not add what modules cost elsewhere (the module loader, page rounding).
+ *
+ * Ranking: unblocked candidates first, then by resident bytes, largest first.
+ */
+import * as path from 'node:path';
+import type { BuildIndex, FileEntry } from '../index/buildTree';
+import { configValue, KernelConfig, parseDotConfig } from '../kbuild/dotconfig';
+import { KbloatInputError } from '../common/errors';
+import { readText } from '../common/fsRead';
+import { inferSrcArch, KbuildTree, ObjLine } from '../kbuild/makefiles';
+import { KconfigPos, KconfigSymbol, KconfigTree, parseKconfigTree, symbolType } from '../kbuild/kconfig/parser';
+import { evalKconfigExpr } from '../kbuild/kconfig/eval';
+import { BuildLayout, locateBuild, sourceRelative } from '../kbuild/layout';
+import { Blocker, BlockerFinder, CORE_PATH } from './blockers';
+import { residentBytes } from '../binary/sections';
+import { isGeneratedObject } from '../kbuild/sourceFacts';
+
+export type { Blocker, BlockerKind } from './blockers';
+
+export interface Candidate {
+  /** 'CONFIG_X'. */
+  symbol: string;
+  type: 'bool' | 'tristate';
+  /** The value today ('y'). */
+  value: string;
+  /** Build-relative object paths that would leave vmlinux. */
+  objects: string[];
+  /** Tree-relative source paths of those objects. */
+  files: string[];
+  /** Resident bytes of those objects in vmlinux (everything but init). */
+  resident: number;
+  /** Init bytes of those objects (freed after boot already). */
+  init: number;
+  blockers: Blocker[];
+  /** The `config X` line: the first definition with a prompt, else the first. */
+  definition?: KconfigPos;
+  /** Other symbols that Kconfig changes along with this one (their `depends on` drops), with their new values. */
+  alsoChanges?: { symbol: string; value: 'm' | 'n' }[];
+  /** How many built-in files use this code's symbols (the reference blockers are capped). */
+  referringFiles?: number;
+}
+
+export interface ModularizeReport {
+  /** The kernel proper today: vmlinux minus init. */
+  resident: number;
+  /** Resident size if every unblocked candidate were a module. */
+  residentIfModularized: number;
+  /** Unblocked first, then by resident bytes, largest first; `top` limits the list, not the figures. */
+  candidates: Candidate[];
+  /** All candidates (before `top`) and the unblocked ones. */
+  candidateCount: number;
+  unblockedCount: number;
+  warnings: string[];
+}
+
+export interface FileModularization {
+  file: string;
+  object: string;
+  /** The innermost Kconfig symbol on the object's Makefile chain that is y; undefined for a plain obj-y chain. */
+  candidate?: Candidate;
+  /** The Makefile line naming the object itself, with its ObjLine. */
+  makefileLine?: { file: string; line: number; listVar: string; kind: ObjLine['kind']; objLine: ObjLine };
+  /** The Kconfig file a new option for this folder goes into: the folder's own if the tree reads it, else the nearest ancestor's. */
+  kconfigFile?: string;
+  /** Why the file cannot be modularized at all. */
+  unavailable?: string;
+  /**
+   * Problems the Kconfig parser found in the files an action would edit (the
+   * candidate's definition and kconfigFile), as `file:line: message`: an edit
+   * there is unsafe until they are fixed.
+   */
+  kconfigProblems?: string[];
+  /**
+   * For an object no option builds (plain obj-y): what would break if it alone
+   * became a module behind a new option — references from the rest of the
+   * built-in code, boot-only initcalls and parameters, a core path.
+   */
+  objectBlockers?: Blocker[];
+}
+
+interface Chain {
+  lines: ObjLine[];
+  /** Symbols that are y on the chain, innermost first (composite member conditions left out). */
+  symbols: string[];
+}
+
+/** Dependency propagation stops here; real trees need a handful of rounds. */
+const MAX_PROPAGATION = 10000;
+
+export class ModularizeAnalysis {
+  readonly warnings: string[] = [];
+  private readonly builtIn = new Map<string, FileEntry>();
+  private readonly bySource = new Map<string, FileEntry[]>();
+  private readonly chains = new Map<string, Chain>();
+  private readonly candidates = new Map<string, Candidate | null>();
+  private kconfig?: KconfigTree | null;
+  private kconfigProblem?: string;
+  private kbuild?: KbuildTree;
+  private allChains = false;
+  /** Symbol -> objects with it on their chain. */
+  private readonly objectsBySymbol = new Map<string, Set<string>>();
+  /** Symbol -> symbols whose `depends on` names it. */
+  private dependents?: Map<string, string[]>;
+  private readonly blockers: BlockerFinder;
+
+  private constructor(
+    readonly index: BuildIndex,
+    readonly layout: BuildLayout,
+    readonly config: KernelConfig | undefined,
+    /** Why nothing can be analysed (no .config), when that is so. */
+    readonly problem: string | undefined,
+    private readonly progress: (m: string) => void,
+  ) {
+    for (const f of index.files) {
+      let list = this.bySource.get(f.path);
+      if (!list) this.bySource.set(f.path, (list = []));
+      list.push(f);
+      if (f.status === 'built-in' && !f.generated && !isGeneratedObject(f.object)) this.builtIn.set(f.object, f);
+    }
+    this.blockers = new BlockerFinder(layout, this.builtIn, this.warnings, progress);
+  }
+
+  /**
+   * Prepares the analysis of a build. Reads only the configuration here; the
+   * Kconfig tree, the Makefile chains and the symbol tables are read when first
+   * needed. Never throws for a missing .config or Kconfig tree: forFile() then
+   * says why, and report() throws a KbloatInputError.
+   */
+  static load(index: BuildIndex, options: { onProgress?: (m: string) => void } = {}): ModularizeAnalysis {
+    const layout = locateBuild(index.build.dir);
+    let config: KernelConfig | undefined;
+    let problem: string | undefined;
+    const text = readText(layout.config);
+    if (text === undefined) problem = `no .config in ${layout.buildDir}: modularize needs the configuration the kernel was built with`;
+    else {
+      try {
+        config = parseDotConfig(text, layout.config);
+      } catch (e) {
+        if (!(e instanceof KbloatInputError)) throw e;
+        problem = e.message;
+      }
+    }
+    return new ModularizeAnalysis(index, layout, config, problem, options.onProgress ?? (() => {}));
+  }
+
+  /** The Kconfig tree of the build's sources, or undefined (with kconfigProblem set). */
+  private tree(): KconfigTree | undefined {
+    if (this.kconfig !== undefined) return this.kconfig ?? undefined;
+    const srcArch = this.srcArch();
+    if (!srcArch) {
+      this.kconfigProblem = `cannot tell the architecture of ${this.layout.buildDir} (no CONFIG_<ARCH>=y and no "Linux/<arch>" header in .config), so the Kconfig tree cannot be read`;
+      this.kconfig = null;
+      return undefined;
+    }
+    this.progress('reading the Kconfig tree');
+    try {
+      const arch = this.configArch() ?? srcArch;
+      this.kconfig = parseKconfigTree((rel) => readText(path.join(this.layout.sourceDir, rel)), { srcArch, arch });
+    } catch (e) {
+      if (!(e instanceof KbloatInputError)) throw e;
+      this.kconfigProblem = `no Kconfig sources in ${this.layout.sourceDir} (${e.message}): modularize needs the kernel source tree the build was made from`;
+      this.kconfig = null;
+      return undefined;
+    }
+    if (this.kconfig.warnings.length) this.warnings.push(`the Kconfig tree has ${this.kconfig.warnings.length} problems, e.g. ${this.kconfig.warnings[0]}`);
+    return this.kconfig;
+  }
+
+  /** ARCH as the configuration's header names it (`# Linux/i386 6.1.0 Kernel Configuration`). */
+  private configArch(): string | undefined {
+    const text = readText(path.join(this.layout.buildDir, '.config'))?.slice(0, 4096);
+    return text ? /^#\s*Linux\/(\S+)\s/m.exec(text)?.[1] : undefined;
+  }
+
+  private srcArch(): string | undefined {
+    const fromConfig = this.config ? inferSrcArch(this.config) : undefined;
+    if (fromConfig) return fromConfig;
+    const arch = this.configArch();
+    if (!arch) return undefined;
+    // The ARCH values whose folder under arch/ has another name.
+    const folder: Record<string, string> = { i386: 'x86', x86_64: 'x86', sparc32: 'sparc', sparc64: 'sparc', sh64: 'sh', parisc64: 'parisc', ppc: 'powerpc', ppc64: 'powerpc', ppc32: 'powerpc' };
+    return folder[arch] ?? arch;
+  }
+
+  /** Why nothing can be said about modularization, or undefined when the analysis can run. */
+  unavailableReason(): string | undefined {
+    if (this.problem) return this.problem;
+    this.tree();
+    return this.kconfigProblem;
+  }
+
+  private kbuildTree(): KbuildTree {
+    // The same lookups as the build index's reasons, so both name the same lines.
+    this.kbuild ??= new KbuildTree((rel) => readText(path.join(this.layout.sourceDir, rel)), { treeWideLookup: false });
+    return this.kbuild;
+  }
+
+  private chainOf(obj: string): Chain {
+    let c = this.chains.get(obj);
+    if (c) return c;
+    let lines: ObjLine[] = [];
+    try {
+      lines = this.kbuildTree().explainObject(obj, this.config!).chain;
+    } catch (e) {
+      if (!(e instanceof KbloatInputError)) throw e;
+      this.warnings.push(`${obj}: ${e.message}`);
+    }
+    const symbols: string[] = [];
+    for (const l of lines) {
+      // A composite member's condition only adds a part to its composite object.
+      if (l.kind === 'composite' || !l.condition || symbols.includes(l.condition)) continue;
+      if (configValue(this.config!, l.condition) === 'y') symbols.push(l.condition);
+    }
+    c = { lines, symbols };
+    this.chains.set(obj, c);
+    return c;
+  }
+
+  /** Every built-in object's chain, once: the candidates' object sets need all of them. */
+  private loadChains(): void {
+    if (this.allChains) return;
+    this.progress(`reading the Makefile chains of ${this.builtIn.size} built-in objects`);
+    for (const obj of this.builtIn.keys()) {
+      for (const s of this.chainOf(obj).symbols) {
+        let set = this.objectsBySymbol.get(s);
+        if (!set) this.objectsBySymbol.set(s, (set = new Set()));
+        set.add(obj);
+      }
+    }
+    this.allChains = true;
+  }
+
+  /** Whether a symbol can be a candidate: known to Kconfig as bool or tristate, and y. */
+  private candidateType(symbol: string): 'bool' | 'tristate' | undefined {
+    const tree = this.tree();
+    if (!tree || configValue(this.config!, symbol) !== 'y') return undefined;
+    const t = symbolType(tree, symbol.replace(/^CONFIG_/, ''));
+    return t === 'bool' || t === 'tristate' ? t : undefined;
+  }
+
+  /**
+   * What Kconfig changes along with `symbol` going to m: the symbols whose
+   * `depends on` then allows only m (tristates) or n. A bool whose dependency is
+   * m stays y (kconfig rounds it up), so it does not move.
+   */
+  private propagate(symbol: string): Map<string, 'm' | 'n'> {
+    const tree = this.tree()!;
+    const cfg = this.config!;
+    if (!this.dependents) {
+      this.dependents = new Map();
+      for (const [name, defs] of tree.symbols) {
+        const words = new Set<string>();
+        for (const d of defs) for (const e of d.dependsOn) for (const w of e.match(/[A-Za-z0-9_]+/g) ?? []) words.add(w);
+        for (const w of words) {
+          let list = this.dependents.get(w);
+          if (!list) this.dependents.set(w, (list = []));
+          list.push(name);
+        }
+      }
+    }
+    const changed = new Map<string, 'm' | 'n'>([[symbol, 'm']]);
+    const value = (name: string): string | undefined => {
+      const c = changed.get('CONFIG_' + name);
+      if (c) return c;
+      const v = cfg.values.get('CONFIG_' + name);
+      return v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
+    };
+    const queue = [symbol.replace(/^CONFIG_/, '')];
+    for (let steps = 0; queue.length && steps < MAX_PROPAGATION; steps++) {
+      for (const dep of this.dependents.get(queue.shift()!) ?? []) {
+        const full = 'CONFIG_' + dep;
+        if (changed.has(full) || configValue(cfg, full) !== 'y') continue;
+        const defs = tree.symbols.get(dep) ?? [];
+        const type = symbolType(tree, dep);
+        if (type !== 'bool' && type !== 'tristate') continue;
+        const limit = dependencyLimit(defs, value);
+        if (limit === undefined || limit === 2) continue;
+        if (limit === 1 && type === 'bool') continue;
+        changed.set(full, limit === 1 ? 'm' : 'n');
+        queue.push(dep);
+      }
+    }
+    changed.delete(symbol);
+    return changed;
+  }
+
+  /** Every symbol that is y on some built-in object's Makefile chain: what candidate() can answer for. */
+  candidateSymbols(): string[] {
+    if (this.unavailableReason()) return [];
+    this.loadChains();
+    return [...this.objectsBySymbol.keys()];
+  }
+
+  /** Every symbol the Kconfig tree defines (without CONFIG_). */
+  kconfigSymbolNames(): string[] {
+    return [...(this.tree()?.symbols.keys() ?? [])];
+  }
+
+  /** The candidate for a symbol ('CONFIG_X'), with its blockers; undefined when it is not one. */
+  candidate(symbol: string): Candidate | undefined {
+    if (this.candidates.has(symbol)) return this.candidates.get(symbol) ?? undefined;
+    let c: Candidate | undefined;
+    const type = this.unavailableReason() ? undefined : this.candidateType(symbol);
+    if (type) {
+      this.loadChains();
+      c = this.buildCandidate(symbol, type);
+    }
+    this.candidates.set(symbol, c ?? null);
+    return c;
+  }
+
+  private buildCandidate(symbol: string, type: 'bool' | 'tristate'): Candidate | undefined {
+    const tree = this.tree()!;
+    const alsoChanges = this.propagate(symbol);
+    const moving = new Set<string>(this.objectsBySymbol.get(symbol) ?? []);
+    for (const s of alsoChanges.keys()) for (const o of this.objectsBySymbol.get(s) ?? []) moving.add(o);
+    if (moving.size === 0) return undefined;
+    const objects = [...moving].sort();
+    let resident = 0;
+    let init = 0;
+    for (const o of objects) {
+      const f = this.builtIn.get(o)!;
+      resident += residentBytes(f.bytes);
+      init += f.bytes.init ?? 0;
+    }
+    const name = symbol.replace(/^CONFIG_/, '');
+    const defs = tree.symbols.get(name) ?? [];
+    const def = defs.find((d) => d.prompt !== undefined) ?? defs[0];
+    const refs = this.blockers.references(moving);
+    const blockers: Blocker[] = [
+      ...this.selectBlockers(symbol, alsoChanges),
+      ...refs.blockers,
+      ...this.blockers.bootOnly(objects),
+      ...(type === 'bool' ? this.corePathBlockers(symbol, objects) : []),
+    ];
+    return {
+      symbol,
+      type,
+      value: configValue(this.config!, symbol),
+      objects,
+      files: [...new Set(objects.map((o) => this.builtIn.get(o)!.path))],
+      resident,
+      init,
+      blockers,
+      ...(def ? { definition: def.pos } : {}),
+      ...(alsoChanges.size ? { alsoChanges: [...alsoChanges].map(([s, value]) => ({ symbol: s, value })) } : {}),
+      referringFiles: refs.referringFiles,
+    };
+  }
+
+  /**
+   * `select` forces a symbol to the selector's value: a selector that is y and
+   * stays y keeps the symbol (or a dependent that moves with it) built in.
+   */
+  private selectBlockers(symbol: string, alsoChanges: Map<string, 'm' | 'n'>): Blocker[] {
+    const tree = this.tree()!;
+    const cfg = this.config!;
+    const out: Blocker[] = [];
+    const value = (n: string) => cfg.values.get('CONFIG_' + n)?.replace(/^"(.*)"$/, '$1');
+    for (const target of [symbol, ...[...alsoChanges].filter(([, v]) => v === 'm').map(([s]) => s)]) {
+      for (const sel of tree.selectedBy.get(target.replace(/^CONFIG_/, '')) ?? []) {
+        const by = 'CONFIG_' + sel.by;
+        if (by === symbol || alsoChanges.has(by) || configValue(cfg, by) !== 'y') continue;
+        if (sel.condition !== undefined && evalKconfigExpr(sel.condition, value) === 0) continue;
+        const byType = symbolType(tree, sel.by) ?? 'unknown';
+        const via = target === symbol ? '' : ` (${target} depends on ${symbol}, so it would have to move too)`;
+        const could = byType === 'tristate' ? `; ${by} could itself become m` : '';
+        out.push({
+          kind: 'selected-by-bool',
+          file: sel.pos.file,
+          line: sel.pos.line,
+          by,
+          byType,
+          detail: `${by} (${byType}, =y) selects ${target.replace(/^CONFIG_/, '')}${sel.condition ? ` if ${sel.condition}` : ''} at ${sel.pos.file}:${sel.pos.line}, which forces it to y${via}${could}`,
+        });
+      }
+    }
+    return out;
+  }
+
+  private corePathBlockers(symbol: string, objects: string[]): Blocker[] {
+    const core = objects.filter((o) => CORE_PATH.test(o));
+    if (!core.length) return [];
+    const file = this.builtIn.get(core[0])!.path;
+    const dirs = [...new Set(core.map((o) => CORE_PATH.exec(o)![0]))];
+    return [{
+      kind: 'core-path',
+      file,
+      detail: `${symbol} is a bool whose code is in ${dirs.join(', ')} (${file}${core.length > 1 ? ` and ${core.length - 1} more` : ''}): core code the boot needs before modules can load`,
+    }];
+  }
+
+  /** What can be done for one source file (tree-relative or absolute path); undefined when the build does not know the file. */
+  forFile(sourcePath: string): FileModularization | undefined {
+    const rel = path.isAbsolute(sourcePath) ? sourceRelative(this.layout, sourcePath) : sourcePath.replace(/^\.\//, '');
+    const entries = this.bySource.get(rel);
+    if (!entries?.length) return undefined;
+    const f = entries.find((e) => e.status === 'built-in') ?? entries[0];
+    const base = { file: f.path, object: f.object };
+    if (f.status === 'module') return { ...base, unavailable: `already built as a module (${f.module ?? 'a .ko'})` };
+    if (f.status === 'not-built') return { ...base, unavailable: `not built${f.reason ? ` (${f.reason})` : ''}` };
+    if (f.generated || isGeneratedObject(f.object)) return { ...base, unavailable: 'generated by the kernel build' };
+    const why = this.unavailableReason();
+    if (why) return { ...base, unavailable: why };
+    const chain = this.chainOf(f.object);
+    const own = chain.lines[0];
+    const symbol = chain.symbols.find((s) => this.candidateType(s));
+    const candidate = symbol ? this.candidate(symbol) : undefined;
+    const kconfigFile = this.kconfigFileFor(own?.dir ?? path.posix.dirname(f.object));
+    const edited = new Set([candidate?.definition?.file, kconfigFile].filter((x): x is string => !!x));
+    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => edited.has(w.slice(0, w.search(/:\d+: /))));
+    const alone = !candidate && own?.listVar === 'obj-y' ? this.objectBlockers(f.object) : undefined;
+    return {
+      ...base,
+      ...(kconfigProblems.length ? { kconfigProblems } : {}),
+      ...(candidate ? { candidate } : {}),
+      ...(alone ? { objectBlockers: alone } : {}),
+      ...(own ? { makefileLine: { file: own.file, line: own.line, listVar: own.listVar, kind: own.kind, objLine: own } } : {}),
+      ...(kconfigFile ? { kconfigFile } : {}),
+    };
+  }
+
+  private readonly aloneBlockers = new Map<string, Blocker[]>();
+
+  /** What blocks one object from becoming a module on its own (cached: lenses ask on every refresh). */
+  private objectBlockers(obj: string): Blocker[] {
+    let b = this.aloneBlockers.get(obj);
+    if (b) return b;
+    const file = this.builtIn.get(obj)?.path ?? obj;
+    const core = CORE_PATH.exec(obj)?.[0];
+    b = [
+      ...this.blockers.references(new Set([obj])).blockers,
+      ...this.blockers.bootOnly([obj]),
+      ...(core ? [{ kind: 'core-path' as const, file, detail: `${file} is in ${core}: core code the boot needs before modules can load` }] : []),
+    ];
+    this.aloneBlockers.set(obj, b);
+    return b;
+  }
+
+  /** The folder's own Kconfig when the tree reads it, else the nearest ancestor's. */
+  private kconfigFileFor(dir: string): string | undefined {
+    const files = new Set(this.tree()?.files ?? []);
+    for (let d = dir === '.' ? '' : dir; ; d = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : '') {
+      const k = d ? `${d}/Kconfig` : 'Kconfig';
+      if (files.has(k)) return k;
+      if (d === '') return undefined;
+    }
+  }
+
+  /** Every candidate, ranked, with the headline figures. Throws KbloatInputError when the build cannot be analysed. */
+  report(options: { top?: number } = {}): ModularizeReport {
+    const why = this.unavailableReason();
+    if (why) throw new KbloatInputError('bad-config', why);
+    this.loadChains();
+    const found: Candidate[] = [];
+    for (const s of [...this.objectsBySymbol.keys()].sort()) {
+      const c = this.candidate(s);
+      if (c) found.push(c);
+      else if (!this.tree()!.symbols.has(s.replace(/^CONFIG_/, ''))) this.warnings.push(`${s} is on a Makefile line but no Kconfig file defines it`);
+    }
+    // A bool menu switch (CONFIG_INPUT_MOUSE) whose objects all belong to tristate
+    // candidates (CONFIG_MOUSE_PS2) is not a candidate of its own: those are.
+    const inTristate = new Set(found.filter((c) => c.type === 'tristate').flatMap((c) => c.objects));
+    const all = found.filter((c) => c.type === 'tristate' || !c.objects.every((o) => inTristate.has(o)));
+    all.sort((a, b) => Number(a.blockers.length > 0) - Number(b.blockers.length > 0) || b.resident - a.resident || a.symbol.localeCompare(b.symbol));
+    const leaving = new Set<string>();
+    for (const c of all) if (c.blockers.length === 0) for (const o of c.objects) leaving.add(o);
+    let saved = 0;
+    for (const o of leaving) saved += residentBytes(this.builtIn.get(o)!.bytes);
+    if (configValue(this.config!, 'CONFIG_MODULES') !== 'y') this.warnings.push('CONFIG_MODULES is not set: no candidate can be a module until it is (it adds the module loader)');
+    const resident = this.index.totals.resident;
+    return {
+      resident,
+      residentIfModularized: resident - saved,
+      candidates: options.top === undefined ? all : all.slice(0, options.top),
+      candidateCount: all.length,
+      unblockedCount: all.filter((c) => c.blockers.length === 0).length,
+      warnings: [...this.warnings],
+    };
+  }
+}
+
+/** The most a symbol may be under its `depends on` lines (AND of all definitions' dependencies, as kconfig does per definition). */
+function dependencyLimit(defs: KconfigSymbol[], value: (n: string) => string | undefined): 0 | 1 | 2 | undefined {
+  // kconfig ORs the dependencies of a symbol's definitions (each definition is a separate menu entry).
+  let best: 0 | 1 | 2 | undefined;
+  for (const d of defs) {
+    let v: 0 | 1 | 2 = 2;
+    for (const e of d.dependsOn) {
+      const r = evalKconfigExpr(e, value);
+      if (r === undefined) return undefined;
+      v = Math.min(v, r) as 0 | 1 | 2;
+    }
+    best = best === undefined ? v : (Math.max(best, v) as 0 | 1 | 2);
+  }
+  return best;
+}
+

@@ -1,0 +1,121 @@
+/**
+ * `kbloat sweep`: the bloat tracker. For each git revision of a kernel tree it
+ * checks the revision out in a temporary worktree, configures and builds it with
+ * make in its own O= folder, and adds a history record labelled with the revision.
+ * It runs the tree's Makefiles, so it runs only when the user asks for it.
+ *
+ * Commands are spawned with argument arrays, never through a shell.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadIndex } from '../index/cache';
+import { addRecord, readConfigText, readHistory, recordFromIndex } from './history';
+
+export interface SweepOptions {
+  source: string;
+  /** A make target that writes .config: tinyconfig, defconfig, … */
+  config: string;
+  revs: string[];
+  history: string;
+  /** Where the O= folders stay; without it they go to a temporary folder removed afterwards. */
+  out?: string;
+  makeArgs: string[];
+  noCache?: boolean;
+  /** Progress and errors (stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+export interface SweepResult {
+  built: string[];
+  skipped: string[];
+  failed: string[];
+}
+
+/** Variables of the caller's environment that would change what make does (kbloat run from a Makefile, say). */
+const SCRUB_ENV = ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEFILES', 'GNUMAKEFLAGS', 'KBUILD_OUTPUT', 'KCONFIG_CONFIG', 'O'];
+
+function makeEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of SCRUB_ENV) delete env[k];
+  return env;
+}
+
+class StepFailed extends Error {}
+
+/** Runs a command; on failure, says which and shows the end of its output, which is where make explains. */
+function step(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) throw new StepFailed(`${cmd} could not run: ${r.error.message}`);
+  if (r.status !== 0) {
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trimEnd().split('\n').slice(-15).join('\n');
+    throw new StepFailed(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}${tail ? `\n${tail}` : ''}`);
+  }
+  return r.stdout;
+}
+
+/** A folder name for a revision (tags and branches may contain slashes). */
+function safeName(rev: string): string {
+  return rev.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+function defaultJobs(makeArgs: string[]): string[] {
+  if (makeArgs.some((a) => /^-j/.test(a) || a === '--jobs' || a.startsWith('--jobs='))) return [];
+  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return [`-j${Math.max(1, n)}`];
+}
+
+export function sweep(o: SweepOptions): SweepResult {
+  const result: SweepResult = { built: [], skipped: [], failed: [] };
+  const done = new Set(readHistory(o.history).map((r) => r.label));
+  const todo = o.revs.filter((rev) => {
+    if (!done.has(rev)) return true;
+    result.skipped.push(rev);
+    o.log(`${rev}: already in ${o.history}, skipped`);
+    return false;
+  });
+  if (todo.length === 0) return result;
+  const source = realpathSync(o.source);
+  const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'kbloat-sweep-')));
+  const outRoot = o.out ? path.resolve(o.out) : path.join(tmp, 'out');
+  const env = makeEnv();
+  try {
+    for (const rev of todo) {
+      const tree = path.join(tmp, 'src', safeName(rev));
+      const out = path.join(outRoot, safeName(rev));
+      let added = false;
+      try {
+        const commit = spawnSync('git', ['-C', source, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { encoding: 'utf8' }).stdout?.trim();
+        if (!commit) throw new StepFailed(`no commit "${rev}" in ${source}`);
+        mkdirSync(path.dirname(tree), { recursive: true });
+        mkdirSync(out, { recursive: true });
+        o.log(`${rev}: checking out ${commit.slice(0, 12)}`);
+        step('git', ['-C', source, 'worktree', 'add', '--detach', tree, commit]);
+        added = true;
+        o.log(`${rev}: make ${o.config}`);
+        step('make', ['-C', tree, `O=${out}`, ...o.makeArgs, o.config], env);
+        o.log(`${rev}: make`);
+        step('make', ['-C', tree, `O=${out}`, ...defaultJobs(o.makeArgs), ...o.makeArgs], env);
+        const { index } = loadIndex(out, { noCache: o.noCache });
+        const record = recordFromIndex(index, rev, readConfigText(out));
+        record.commit = commit;
+        addRecord(o.history, record, false);
+        result.built.push(rev);
+        o.log(`${rev}: tracked`);
+      } catch (e) {
+        result.failed.push(rev);
+        o.log(`${rev}: FAILED: ${(e as Error).message}`);
+      } finally {
+        // The worktree is only needed while make runs; the O= folder holds the results.
+        if (added) spawnSync('git', ['-C', source, 'worktree', 'remove', '--force', tree], { stdio: 'ignore' });
+        rmSync(tree, { recursive: true, force: true });
+        if (!o.out) rmSync(out, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    spawnSync('git', ['-C', source, 'worktree', 'prune'], { stdio: 'ignore' });
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return result;
+}
