@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { humanSize } from '../server/src/render/report';
+import { humanSize } from '../server/src/shared/units';
 import { nmSized, runCli } from './helpers';
 import { startServer, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';

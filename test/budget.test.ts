@@ -10,7 +10,7 @@ import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parsePercent, parseSize } from '../server/src/tracker/budget';
-import { humanSize } from '../server/src/render/report';
+import { humanSize } from '../server/src/shared/units';
 import { runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { BuildIndex } from '../server/src/index/buildTree';
+import type { BuildIndex } from '../server/src/index/model';
 import { FIXTURE, fixtureSkip, nmSized, runCli, tempDir } from './helpers';
 import { startServer, TestServer } from './lspClient';
 

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { BuildIndex, buildIndex } from '../server/src/index/buildTree';
+import { buildIndex } from '../server/src/index/buildTree';
+import { BuildIndex } from '../server/src/index/model';
 import { FIXTURE, fixtureSkip, nmSized, readelfSections, readelfSymbols, run, tempDir } from './helpers';
 import { parseLinkerMap } from '../server/src/binary/linkerMap';
 

@@ -10,7 +10,7 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/binary/symbolNames';
-import { humanSize } from '../server/src/render/report';
+import { humanSize } from '../server/src/shared/units';
 import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, tempDir } from './helpers';
 import { PublishedDiagnostic, startServer, startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';

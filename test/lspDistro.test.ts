@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { humanSize } from '../server/src/render/report';
+import { humanSize } from '../server/src/shared/units';
 import { FIXTURE, fixtureSkip, nmSized, tempDir } from './helpers';
 import { startServer, TestServer } from './lspClient';
 

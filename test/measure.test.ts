@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { humanSize } from '../server/src/render/report';
+import { humanSize } from '../server/src/shared/units';
 import { nmSized, tempDir } from './helpers';
 import { startServer, startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';

@@ -9,10 +9,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { BuildIndex, buildIndex, FileEntry } from '../server/src/index/buildTree';
+import { buildIndex } from '../server/src/index/buildTree';
+import { BuildIndex, FileEntry } from '../server/src/index/model';
 import { topDirOf } from '../server/src/tracker/history';
 import { sumBytes } from '../server/src/binary/sections';
-import { historyWebviewHtml, sizeMapCells, sizeMapHtml, squarify } from '../server/src/render/sizeMapPage';
+import { historyHtml } from '../server/src/render/historyPage';
+import { sizeMapCells, sizeMapHtml, squarify } from '../server/src/render/sizeMapPage';
 import { FIXTURE, fixtureSkip, REPO, tempDir } from './helpers';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -191,7 +193,7 @@ test('delta colouring: red for what grew or is new, green for what shrank', () =
 
 test('the history page for a webview carries the nonce and the webview CSP', () => {
   const rec = { label: 'v1', date: new Date(0).toISOString(), totals: { image: 10, resident: 8, init: 2, sections: {} }, unattributed: 0, dirs: { kernel: { bytes: 10, resident: 8 } }, configSymbols: {} };
-  const html = historyWebviewHtml([rec as never], { nonce: NONCE, cspSource: CSP_SOURCE });
+  const html = historyHtml([rec as never], { webview: { nonce: NONCE, cspSource: CSP_SOURCE } });
   assert.match(html, new RegExp(`content="default-src 'none'; style-src ${CSP_SOURCE} 'nonce-${NONCE}'`));
   assert.doesNotMatch(html, /unsafe-inline/);
   for (const m of html.matchAll(/<style\b([^>]*)>/g)) assert.match(m[1], new RegExp(`nonce="${NONCE}"`));

@@ -1,6 +1,6 @@
 /**
  * The two webviews: the Kernel Size Map (a treemap the server draws from its
- * index) and the Kernel Size History (a `kbloat track` history file, drawn here).
+ * index) and the Kernel Size History (a `kbloat track` history file, drawn by the server too).
  * Both pages have a strict Content-Security-Policy with a fresh nonce and load
  * nothing from outside; a click in the map opens the file at the function.
  */
@@ -22,9 +22,7 @@ import {
   workspace,
 } from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CommandIds, SizeMapRequest } from '../../server/src/shared/protocol';
-import { readHistory } from '../../server/src/tracker/history';
-import { historyWebviewHtml } from '../../server/src/render/sizeMapPage';
+import { CommandIds, SizeHistoryRequest, SizeMapRequest } from '../../server/src/shared/protocol';
 import type { ServerStatus } from './serverStatus';
 
 function nonce(): string {
@@ -133,22 +131,20 @@ class SizeMapPanel implements Disposable {
   }
 }
 
-async function openHistory(panels: Set<WebviewPanel>): Promise<void> {
+async function openHistory(client: LanguageClient, panels: Set<WebviewPanel>): Promise<void> {
   const picked = await window.showOpenDialog({ canSelectMany: false, openLabel: 'Open History', filters: { 'kbloat history': ['jsonl'], 'All files': ['*'] } });
   const file = picked?.[0]?.fsPath;
   if (!file) return;
-  let html: string;
   const panel = window.createWebviewPanel('kbloat.sizeHistory', `Kernel Size History: ${path.basename(file)}`, ViewColumn.Active, { enableScripts: false, localResourceRoots: [] });
-  try {
-    html = historyWebviewHtml(readHistory(file), { nonce: nonce(), cspSource: panel.webview.cspSource, title: `Kernel size history (${path.basename(file)})` });
-  } catch (e) {
+  const result = await client.sendRequest(SizeHistoryRequest.type, { file, nonce: nonce(), cspSource: panel.webview.cspSource });
+  if ('error' in result) {
     panel.dispose();
-    void window.showErrorMessage(`Kernel Bloat Lens: ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    void window.showErrorMessage(`Kernel Bloat Lens: ${result.error}`);
     return;
   }
   panels.add(panel);
   panel.onDidDispose(() => panels.delete(panel));
-  panel.webview.html = html;
+  panel.webview.html = result.html;
 }
 
 export function registerWebviews(client: LanguageClient, status: ServerStatus): Disposable {
@@ -157,7 +153,7 @@ export function registerWebviews(client: LanguageClient, status: ServerStatus): 
   return Disposable.from(
     map,
     commands.registerCommand(CommandIds.openSizeMap, () => map.show()),
-    commands.registerCommand(CommandIds.openSizeHistory, () => openHistory(histories)),
+    commands.registerCommand(CommandIds.openSizeHistory, () => openHistory(client, histories)),
     { dispose: () => [...histories].forEach((p) => p.dispose()) },
   );
 }

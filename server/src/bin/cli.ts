@@ -13,12 +13,14 @@ import { parsePrefixMap, PrefixMap } from '../binary/dwarf/paths';
 import { formatDiff } from '../render/diffText';
 import { KbloatInputError } from '../common/errors';
 import { isFile } from '../common/fsRead';
-import { addRecord, DuplicateLabel, historyTable, readConfigText, readHistory, recordFromIndex } from '../tracker/history';
+import { historyTable } from '../render/historyText';
+import { addRecord, DuplicateLabel, readConfigText, readHistory, recordFromIndex } from '../tracker/history';
 import { historyHtml } from '../render/historyPage';
 import { locateBuild } from '../kbuild/layout';
 import { ModularizeAnalysis } from '../modularize/analysis';
 import { modularizeJson, modularizeTable } from '../render/modularizeText';
-import { humanSize, ReportGrouping, reportJson, reportTable } from '../render/report';
+import { ReportGrouping, reportJson, reportTable } from '../render/report';
+import { humanSize } from '../shared/units';
 import { sweep } from '../tracker/sweep';
 
 const USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--dwarf] [--no-cache]
@@ -216,7 +218,7 @@ function runHistory(argv: string[]): number {
   const html = o.values.get('--html');
   if (html === undefined) process.stdout.write(historyTable(records));
   else {
-    writeFileSync(html, historyHtml(records, o.values.get('--title')));
+    writeFileSync(html, historyHtml(records, { title: o.values.get('--title') }));
     process.stdout.write(`${records.length} labels -> ${html}\n`);
   }
   return 0;

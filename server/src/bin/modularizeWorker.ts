@@ -4,7 +4,7 @@
  * language server answers lenses and hovers meanwhile.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { BuildIndex } from '../index/buildTree';
+import type { BuildIndex } from '../index/model';
 import { KbloatInputError } from '../common/errors';
 import { makeModularizeSnapshot } from '../modularize/snapshot';
 

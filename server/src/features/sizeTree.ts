@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { Connection } from 'vscode-languageserver/node';
-import type { FileEntry } from '../index/buildTree';
+import type { FileEntry } from '../index/model';
 import { residentBytes, sumBytes } from '../binary/sections';
 import { SizeTreeNode, SizeTreeRequest } from '../shared/protocol';
 import type { ServerContext } from './context';

@@ -11,21 +11,12 @@
  *    when both belong to the same object (alignment inside one object's section).
  * A map that disagrees with the ELF (a stale vmlinux.map) is not used.
  */
+import { mapObjectPath } from '../kbuild/layout';
 import { ElfFile, ElfSection, ElfSymbol, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, SHN_LORESERVE } from '../binary/elf';
 import { LinkerMap } from '../binary/linkerMap';
 import type { ObjectContents } from '../kbuild/objects';
+import type { SectionInfo } from './model';
 import { ClassBytes, SectionClass, addBytes, classifyInput, classifySection } from '../binary/sections';
-
-export interface SectionInfo {
-  name: string;
-  /** Hex address, so that the index stays JSON. */
-  addr: string;
-  size: number;
-  cls: SectionClass;
-  nobits: boolean;
-  /** How this section's bytes were attributed: the linker map, the objects' own sections anchored by their symbols, or symbols alone. */
-  attribution: 'linker-map' | 'objects' | 'symbols';
-}
 
 export interface OwnerBytes {
   bytes: ClassBytes;
@@ -59,16 +50,6 @@ interface Interval {
   start: number;
   end: number;
   owner: string;
-}
-
-/** Normalises an object path as ld printed it into a build-relative object path. */
-export function mapObjectPath(obj: string, buildDir: string): string {
-  let o = obj.trim();
-  // A member of a regular archive: `lib/lib.a(string.o)` -> `lib/string.o`.
-  const m = /^(.*\/)?[^/()]+\.a\(([^()]+)\)$/.exec(o);
-  if (m) o = (m[1] ?? '') + m[2];
-  if (o.startsWith(buildDir + '/')) o = o.slice(buildDir.length + 1);
-  return o.replace(/^\.\//, '');
 }
 
 /** Input sections placed in one output section: from the map, or anchored from the objects. */

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BuildIndex, buildIndex, INDEX_FORMAT, IndexOptions } from './buildTree';
+import { buildIndex } from './buildTree';
+import { BuildIndex, INDEX_FORMAT, IndexOptions } from './model';
 import { ElfFile } from '../binary/elf';
 import { locateBuild } from '../kbuild/layout';
 

@@ -5,7 +5,7 @@
  * copies of functions, charged back to the function they came from.
  */
 import * as path from 'node:path';
-import type { BuildIndex, FunctionEntry } from './buildTree';
+import type { BuildIndex, FunctionEntry } from './model';
 import { DwarfIndex } from '../binary/dwarf/index';
 import { ElfFile, ElfSymbol, STT_FUNC } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';

@@ -4,7 +4,7 @@
  * and DWARF's inlined copies. What the editor says with them is in
  * render/lensText.ts.
  */
-import type { BuildIndex, FileEntry, FunctionEntry, InlinedEntry } from './buildTree';
+import type { BuildIndex, FileEntry, FunctionEntry, InlinedEntry } from './model';
 import type { KernelConfig } from '../kbuild/dotconfig';
 import { classifySection, SectionClass } from '../binary/sections';
 /** A function definition as the parser saw it (the subset the lens needs). */

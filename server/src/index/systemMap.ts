@@ -6,8 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry, IndexOptions } from './buildTree';
-import { computeTotals, foldSymbols, INDEX_FORMAT } from './buildTree';
+import type { BuildIndex, FileEntry, IndexOptions } from './model';
+import { computeTotals, foldSymbols } from './buildTree';
+import { INDEX_FORMAT } from './model';
 import { builtInObjects, readModules } from '../kbuild/buildObjects';
 import { KbloatInputError } from '../common/errors';
 import { BuildLayout } from '../kbuild/layout';

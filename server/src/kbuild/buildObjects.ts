@@ -6,10 +6,9 @@
 import { isFile, listDir, readText } from '../common/fsRead';
 import * as path from 'node:path';
 import { listArchiveObjects } from '../binary/archive';
-import { mapObjectPath } from '../index/attribution';
 import { KbloatInputError } from '../common/errors';
 import type { LinkerMap } from '../binary/linkerMap';
-import type { BuildLayout } from './layout';
+import { BuildLayout, mapObjectPath } from './layout';
 import { parseModFile, parseModulesBuiltin, parseModulesOrder } from './modules';
 
 

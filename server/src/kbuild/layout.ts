@@ -101,3 +101,13 @@ export function sourceRelative(layout: BuildLayout, p: string): string {
   }
   return p;
 }
+
+/** Normalises an object path as ld printed it into a build-relative object path. */
+export function mapObjectPath(obj: string, buildDir: string): string {
+  let o = obj.trim();
+  // A member of a regular archive: `lib/lib.a(string.o)` -> `lib/string.o`.
+  const m = /^(.*\/)?[^/()]+\.a\(([^()]+)\)$/.exec(o);
+  if (m) o = (m[1] ?? '') + m[2];
+  if (o.startsWith(buildDir + '/')) o = o.slice(buildDir.length + 1);
+  return o.replace(/^\.\//, '');
+}

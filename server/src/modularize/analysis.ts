@@ -24,7 +24,7 @@
  * Ranking: unblocked candidates first, then by resident bytes, largest first.
  */
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry } from '../index/buildTree';
+import type { BuildIndex, FileEntry } from '../index/model';
 import { configValue, KernelConfig, parseDotConfig } from '../kbuild/dotconfig';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';

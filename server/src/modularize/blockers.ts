@@ -13,7 +13,7 @@
  * thousands of objects of a distro kernel cost well under a second.
  */
 import * as path from 'node:path';
-import type { FileEntry } from '../index/buildTree';
+import type { FileEntry } from '../index/model';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import type { BuildLayout } from '../kbuild/layout';

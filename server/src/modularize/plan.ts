@@ -14,7 +14,7 @@ import { parseKconfigFile } from '../kbuild/kconfig/parser';
 import {
   cSourceModuleEdits, dotconfigSetModule, EditResult, kconfigAddEntry, kconfigMakeTristate, makefileNewOption, newOptionName, TextEdit,
 } from './edits';
-import { humanSize } from '../render/report';
+import { humanSize } from '../shared/units';
 
 /** What would break, as the feasibility analysis found it. */
 export interface PlanBlocker {

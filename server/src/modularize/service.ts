@@ -6,7 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BuildIndex } from '../index/buildTree';
+import type { BuildIndex } from '../index/model';
 import type { ModularizeView } from './plan';
 import { makeModularizeSnapshot, ModularizeSnapshot, snapshotView } from './snapshot';
 

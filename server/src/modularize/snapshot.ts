@@ -5,7 +5,7 @@
  * built-in object's symbol table and the whole Kconfig tree, and looked up on
  * the server's thread without further I/O.
  */
-import type { BuildIndex, FileEntry } from '../index/buildTree';
+import type { BuildIndex, FileEntry } from '../index/model';
 import { Blocker, Candidate, FileModularization, ModularizeAnalysis } from './analysis';
 import { residentBytes } from '../binary/sections';
 import type { ModularizeView, PlanBlocker, PlanCandidate, PlanFile } from './plan';

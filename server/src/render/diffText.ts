@@ -4,14 +4,10 @@
  * function and variable changes, renames and moves listed as such.
  */
 import type { BuildDiff, RollupRow, SideInfo, SymbolChange } from '../tracker/diff';
-import { humanSize } from './report';
+import { humanSize, signedSize } from '../shared/units';
 import { SECTION_CLASSES } from '../binary/sections';
 
 /** A size change with its sign: `+1,234 B`, `-12.3 KiB`, `0 B`. */
-export function signedSize(n: number): string {
-  return n > 0 ? `+${humanSize(n)}` : humanSize(n);
-}
-
 export interface DiffFormatOptions {
   /** Rows per table (the totals always cover everything). */
   top: number;

@@ -4,16 +4,13 @@
  * Content-Security-Policy forbids every network load, so that a page mailed
  * around or opened from CI artifacts never calls out.
  */
-import { HistoryRecord, movers, signedSize } from '../tracker/history';
-import { humanSize } from './report';
+import { HistoryRecord, movers } from '../tracker/history';
+import { humanSize, signedSize } from '../shared/units';
+import { escapeHtml, htmlPage, WebviewSecurity } from './page';
 
 const W = 960;
 const H = 420;
 const M = { left: 84, right: 24, top: 16, bottom: 72 };
-
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** Directories from the largest (bottom of the stack) to the smallest, by their last resident size. */
 export function seriesOrder(records: HistoryRecord[]): string[] {
@@ -124,7 +121,7 @@ function moversTables(records: HistoryRecord[]): string {
     const a = records[i - 1];
     const b = records[i];
     const d = b.totals.resident - a.totals.resident;
-    out.push(`<h3>${escapeHtml(a.label)} → ${escapeHtml(b.label)} <span class="${d > 0 ? 'up' : d < 0 ? 'down' : 'muted'}">${escapeHtml(signedSize(d))} resident</span></h3>`);
+    out.push(`<h3>${escapeHtml(a.label)} → ${escapeHtml(b.label)} <span class="${d > 0 ? 'up' : d < 0 ? 'down' : 'muted'}">${escapeHtml(signedSize(d, { zero: '0' }))} resident</span></h3>`);
     const rows = movers(a, b);
     if (rows.length === 0) {
       out.push('<p class="muted">No directory or Kconfig symbol changed.</p>');
@@ -134,7 +131,7 @@ function moversTables(records: HistoryRecord[]): string {
     for (const m of rows) {
       out.push(
         `<tr><td>${m.kind}</td><td><code>${escapeHtml(m.name)}</code></td><td>${escapeHtml(humanSize(m.old))}</td><td>${escapeHtml(humanSize(m.new))}</td>` +
-          `<td class="${m.delta > 0 ? 'up' : 'down'}">${escapeHtml(signedSize(m.delta))}</td></tr>`,
+          `<td class="${m.delta > 0 ? 'up' : 'down'}">${escapeHtml(signedSize(m.delta, { zero: '0' }))}</td></tr>`,
       );
     }
     out.push('</tbody></table>');
@@ -142,8 +139,18 @@ function moversTables(records: HistoryRecord[]): string {
   return out.join('\n');
 }
 
+/** In a webview, the chart takes the VS Code theme's colours. */
+const WEBVIEW_THEME = ':root{--bg:var(--vscode-editor-background,#1e1e1e);--fg:var(--vscode-foreground,#cccccc);--muted:var(--vscode-descriptionForeground,#9d9d9d);--grid:var(--vscode-editorWidget-border,#454545);--axis:var(--vscode-editorLineNumber-foreground,#858585);--row:var(--vscode-list-hoverBackground,#2a2d2e);--up:var(--vscode-charts-red,#f14c4c);--down:var(--vscode-charts-green,#89d185)}';
+
+export interface HistoryPageOptions {
+  title?: string;
+  /** Shown in a webview (the Kernel Size History panel); absent: a standalone file. */
+  webview?: WebviewSecurity;
+}
+
 /** The whole page. */
-export function historyHtml(records: HistoryRecord[], title = 'Kernel size history'): string {
+export function historyHtml(records: HistoryRecord[], options: HistoryPageOptions = {}): string {
+  const title = options.title ?? 'Kernel size history';
   const dirs = seriesOrder(records);
   const last = records[records.length - 1];
   const first = records[0];
@@ -156,26 +163,19 @@ export function historyHtml(records: HistoryRecord[], title = 'Kernel size histo
     .reverse()
     .map((d) => `<li><span class="sw c${dirs.indexOf(d)}"></span><code>${escapeHtml(d)}</code> <span class="muted">${escapeHtml(humanSize(last?.dirs[d]?.resident ?? 0))}</span></li>`)
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${escapeHtml(title)}</title>
-<style>${CSS}
-${colourCss(dirs.length)}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  const body = `<h1>${escapeHtml(title)}</h1>
 <p class="sub">${summary}. Resident bytes of the kernel proper (vmlinux minus what is freed after boot), stacked by top-level directory; linker padding is not in the stack.</p>
 ${records.length ? chartSvg(records, dirs) : ''}
 <ul class="legend">${legend}</ul>
 <h2>Largest movers</h2>
 <p class="sub">Per step, the ten directories (resident bytes) or Kconfig symbols (all bytes of the files each builds in) that changed most.</p>
-${records.length > 1 ? moversTables(records) : '<p class="muted">One label only: nothing to compare yet.</p>'}
-</body>
-</html>
-`;
+${records.length > 1 ? moversTables(records) : '<p class="muted">One label only: nothing to compare yet.</p>'}`;
+  return htmlPage({
+    title,
+    css: `${CSS}\n${colourCss(dirs.length)}`,
+    body,
+    colorScheme: true,
+    webview: options.webview,
+    themeCss: options.webview ? WEBVIEW_THEME : undefined,
+  });
 }

@@ -6,10 +6,10 @@
  * shows sizes.
  */
 import * as path from 'node:path';
-import type { FileEntry, InlinedEntry } from '../index/buildTree';
+import type { FileEntry, InlinedEntry } from '../index/model';
 import type { IndexLookups, SourceFunction } from '../index/lookups';
 import { SectionClass, sumBytes, residentBytes } from '../binary/sections';
-import { exactBytes, humanSize, percent } from '../shared/units';
+import { exactBytes, humanSize, percent, signedSize } from '../shared/units';
 
 const CLASS_WORDS: Record<SectionClass, string> = {
   text: 'text',
@@ -93,7 +93,7 @@ function inlinedNote(inl: InlinedEntry): string {
 export function deltaNote(now: number, before: number | undefined): string {
   if (before === undefined) return ' (new)';
   const d = now - before;
-  return d === 0 ? ' (±0 B)' : ` (${d > 0 ? '+' : '−'}${humanSize(Math.abs(d))})`;
+  return ` (${signedSize(d, { zero: '±0 B', minus: '\u2212' })})`;
 }
 
 /** Bytes of a function (or, without a name, of the whole file) in the baseline build. */

@@ -3,7 +3,8 @@
  * down, and the JSON object documented in the README.
  */
 import type { ModularizeReport } from '../modularize/analysis';
-import { alignTable, humanSize } from './report';
+import { alignTable } from './report';
+import { humanSize } from '../shared/units';
 
 const FIRST_BLOCKER_WIDTH = 110;
 

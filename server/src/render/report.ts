@@ -3,18 +3,11 @@
  * file, function or Kconfig symbol) or as the JSON object documented in the README.
  */
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry } from '../index/buildTree';
+import type { BuildIndex, FileEntry } from '../index/model';
 import { ClassBytes, SECTION_CLASSES, residentBytes, sumBytes } from '../binary/sections';
+import { humanSize } from '../shared/units';
 
 export type ReportGrouping = 'dir' | 'file' | 'function' | 'config';
-
-/** Kernel people count bytes: exact below 10 KiB, one decimal above. */
-export function humanSize(n: number): string {
-  const abs = Math.abs(n);
-  if (abs < 10 * 1024) return `${n.toLocaleString('en-US')} B`;
-  if (abs < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-}
 
 /** The JSON form: the documented shape, with modules and not-built files listed too. */
 export function reportJson(index: BuildIndex): unknown {

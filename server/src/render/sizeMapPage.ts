@@ -5,11 +5,10 @@
  * script (clicks and the tooltip) and a strict Content-Security-Policy that lets
  * nothing load from outside. Colours follow the VS Code theme.
  */
-import type { BuildIndex, FileEntry } from '../index/buildTree';
-import { historyHtml, escapeHtml } from './historyPage';
-import type { HistoryRecord } from '../tracker/history';
+import type { BuildIndex, FileEntry } from '../index/model';
+import { escapeHtml, htmlPage } from './page';
 import { topDirOf } from '../tracker/history';
-import { humanSize } from './report';
+import { humanSize } from '../shared/units';
 import { ClassBytes, SECTION_CLASSES, SectionClass, sumBytes } from '../binary/sections';
 
 export interface SizeMapOptions {
@@ -324,17 +323,11 @@ function cellSvg(c: SizeMapCell, colorBy: 'class' | 'delta'): string {
   return out;
 }
 
-/** For an attribute value in double quotes: the CSP keeps its single quotes readable. */
-function attr(s: string): string {
-  return s.replace(/[&"<>]/g, (c) => ({ '&': '&amp;', '"': '&quot;', '<': '&lt;', '>': '&gt;' })[c]!);
-}
-
 /** The whole page. */
 export function sizeMapHtml(index: BuildIndex, options: SizeMapOptions): string {
   const colorBy = options.colorBy === 'delta' && options.baseline ? 'delta' : 'class';
   const cells = sizeMapCells(index, colorBy === 'delta' ? options.baseline : undefined);
   const title = options.title ?? 'Kernel size map';
-  const nonce = escapeHtml(options.nonce);
   const total = cells.filter((c) => c.kind === 'dir').reduce((a, c) => a + c.bytes, 0);
   const build = index.build;
   const sub =
@@ -346,40 +339,12 @@ export function sizeMapHtml(index: BuildIndex, options: SizeMapOptions): string 
     colorBy === 'delta'
       ? `<li><span class="sw dg4"></span>grew or new</li><li><span class="sw ds4"></span>shrank</li><li><span class="sw d0"></span>unchanged</li>`
       : SECTION_CLASSES.map((c) => `<li><span class="sw k-${c}"></span>${c}</li>`).join('');
-  const csp = `default-src 'none'; style-src ${options.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style nonce="${nonce}">${CSS}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
+  const body = `<h1>${escapeHtml(title)}</h1>
 <p class="sub">${sub}. Area is bytes in vmlinux; click a file or function to open it.</p>
 <svg id="map" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeHtml(title)}">
 ${cells.map((c) => cellSvg(c, colorBy)).join('\n')}
 </svg>
 <ul class="legend">${legend}</ul>
-<div id="tip" role="tooltip"></div>
-<script nonce="${nonce}">${SCRIPT}</script>
-</body>
-</html>
-`;
-}
-
-/**
- * The history page of `kbloat history --html`, for a webview: the same page with
- * the webview's CSP (styles by nonce) and the VS Code theme's colours.
- */
-export function historyWebviewHtml(records: HistoryRecord[], options: { nonce: string; cspSource: string; title?: string }): string {
-  const nonce = escapeHtml(options.nonce);
-  const csp = `default-src 'none'; style-src ${options.cspSource} 'nonce-${nonce}'; img-src data:; base-uri 'none'; form-action 'none'`;
-  const theme = `<style nonce="${nonce}">:root{--bg:var(--vscode-editor-background,#1e1e1e);--fg:var(--vscode-foreground,#cccccc);--muted:var(--vscode-descriptionForeground,#9d9d9d);--grid:var(--vscode-editorWidget-border,#454545);--axis:var(--vscode-editorLineNumber-foreground,#858585);--row:var(--vscode-list-hoverBackground,#2a2d2e);--up:var(--vscode-charts-red,#f14c4c);--down:var(--vscode-charts-green,#89d185)}</style>\n</head>`;
-  return historyHtml(records, options.title)
-    .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">`)
-    .replace('<style>', `<style nonce="${nonce}">`)
-    .replace('</head>', theme);
+<div id="tip" role="tooltip"></div>`;
+  return htmlPage({ title, css: CSS, body, script: SCRIPT, webview: { nonce: options.nonce, cspSource: options.cspSource } });
 }

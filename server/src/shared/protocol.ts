@@ -93,6 +93,22 @@ export namespace SizeMapRequest {
   export const type = new RequestType<SizeMapParams, SizeMapResult | null, void>(method);
 }
 
+export interface SizeHistoryParams {
+  /** A `kbloat track` history file (JSON lines), absolute. */
+  file: string;
+  /** The webview's nonce and `cspSource`, for the page's Content-Security-Policy. */
+  nonce: string;
+  cspSource: string;
+}
+
+export type SizeHistoryResult = { html: string } | { error: string };
+
+/** client → server: the Kernel Size History page of a history file the user picked. */
+export namespace SizeHistoryRequest {
+  export const method = 'kbloat/sizeHistory';
+  export const type = new RequestType<SizeHistoryParams, SizeHistoryResult, void>(method);
+}
+
 /** Command ids, used by lenses (server) and registered by the client. */
 export const CommandIds = {
   /** Arguments: [uri: string, position: { line, character }]. Shows the hover breakdown there. */

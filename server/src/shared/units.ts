@@ -1,9 +1,29 @@
 /**
- * How sizes read in the editor. Kernel people count bytes: below 10 KiB a size is
- * shown exactly with thousands separators (`1,234 B`), above in KiB or MiB with
- * one decimal. The exact figure is always in the hover.
+ * How sizes read, in the editor, the CLI and the pages alike. Kernel people
+ * count bytes: below 10 KiB a size is shown exactly with thousands separators
+ * (`1,234 B`), above in KiB or MiB with one decimal. The exact figure is always
+ * in the hover. Imported by both sides: no dependency of its own.
  */
-export { humanSize } from '../render/report';
+
+export function humanSize(n: number): string {
+  const abs = Math.abs(n);
+  if (abs < 10 * 1024) return `${n.toLocaleString('en-US')} B`;
+  if (abs < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+export interface SignedSizeOptions {
+  /** What a zero reads as (default `0 B`). */
+  zero?: string;
+  /** The minus sign: ASCII for tables and terminals (default), U+2212 for editor text. */
+  minus?: '-' | '\u2212';
+}
+
+/** A change in bytes with its sign: `+1.2 KiB`, `-96 B`. */
+export function signedSize(n: number, options: SignedSizeOptions = {}): string {
+  if (n === 0) return options.zero ?? humanSize(0);
+  return n > 0 ? `+${humanSize(n)}` : `${options.minus ?? '-'}${humanSize(-n)}`;
+}
 
 export function exactBytes(n: number): string {
   return `${n.toLocaleString('en-US')} B`;

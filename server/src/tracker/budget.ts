@@ -4,10 +4,10 @@
  * build. A broken budget is reported with the files that contribute most, so
  * the reader knows where to look.
  */
-import type { BuildIndex } from '../index/buildTree';
+import type { BuildIndex } from '../index/model';
 import { diffBuilds } from './diff';
-import { signedSize } from '../render/diffText';
-import { humanSize } from '../render/report';
+import { signedSize } from '../shared/units';
+import { humanSize } from '../shared/units';
 import { ClassBytes, residentBytes, sumBytes } from '../binary/sections';
 
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };

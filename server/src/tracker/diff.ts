@@ -7,7 +7,7 @@
  * as one addition and one removal.
  */
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry, FileStatus, FunctionEntry } from '../index/buildTree';
+import type { BuildIndex, FileEntry, FileStatus, FunctionEntry } from '../index/model';
 import { KernelConfig, parseDotConfig } from '../kbuild/dotconfig';
 import { readText } from '../common/fsRead';
 import { locateBuild } from '../kbuild/layout';

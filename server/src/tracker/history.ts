@@ -6,11 +6,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BuildIndex } from '../index/buildTree';
+import type { BuildIndex } from '../index/model';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import { locateBuild } from '../kbuild/layout';
-import { humanSize } from '../render/report';
 import { ClassBytes, residentBytes, sumBytes } from '../binary/sections';
 
 /** How many Kconfig symbols a record keeps: enough for the movers table, small enough to stay readable. */
@@ -164,32 +163,4 @@ export function movers(a: HistoryRecord, b: HistoryRecord, top = 10): Mover[] {
     if (o !== n) rows.push({ kind: 'Kconfig symbol', name, old: o, new: n, delta: n - o });
   }
   return rows.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.name.localeCompare(y.name)).slice(0, top);
-}
-
-/** A change in bytes with its sign: `+1.2 KiB`, `-96 B`, `0`. */
-export function signedSize(n: number): string {
-  return n > 0 ? `+${humanSize(n)}` : n < 0 ? `-${humanSize(-n)}` : '0';
-}
-
-function percent(delta: number, base: number): string {
-  if (base === 0) return '';
-  const p = (delta / base) * 100;
-  return `${p >= 0 ? '+' : ''}${p.toFixed(2)}%`;
-}
-
-/** `kbloat history FILE`: one line per label with the resident size and its change. */
-export function historyTable(records: HistoryRecord[]): string {
-  if (records.length === 0) return 'no records\n';
-  const rows: string[][] = [['label', 'resident', 'delta', 'image', 'kernel']];
-  records.forEach((r, i) => {
-    const prev = records[i - 1];
-    const d = prev ? r.totals.resident - prev.totals.resident : 0;
-    rows.push([r.label, humanSize(r.totals.resident), prev ? `${signedSize(d)} (${percent(d, prev.totals.resident)})` : '', humanSize(r.totals.image), r.kernelVersion ?? '']);
-  });
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return (
-    rows
-      .map((r) => r.map((cell, c) => (c === 0 || c === r.length - 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd())
-      .join('\n') + '\n'
-  );
 }

@@ -8,7 +8,7 @@
 import { existsSync, FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { BuildIndex } from '../index/buildTree';
+import type { BuildIndex } from '../index/model';
 import { LoadedIndex, loadIndex, LoadOptions } from '../index/cache';
 import { loadDistroIndex } from '../index/distro';
 import type { KernelConfig } from '../kbuild/dotconfig';
