@@ -20,11 +20,12 @@ export type InputErrorCode =
 export class KbloatInputError extends Error {
   constructor(
     readonly code: InputErrorCode,
-    message: string,
+    /** What is wrong, without the file. */
+    readonly reason: string,
     /** The file the problem is in, when there is one. */
     readonly file?: string,
   ) {
-    super(file ? `${file}: ${message}` : message);
+    super(file ? `${file}: ${reason}` : reason);
     this.name = 'KbloatInputError';
   }
 }
