@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { attribute } from './attribution';
-import { computeTotals, foldSymbols } from './buildTree';
-import { BuildIndex, FileEntry, INDEX_FORMAT, IndexOptions } from './model';
+import { computeTotals, IndexAssembler } from './assemble';
+import { BuildIndex, INDEX_FORMAT, IndexOptions } from './model';
 import { DwarfIndex } from '../binary/dwarf/index';
 import { PrefixMap } from '../binary/dwarf/paths';
 import { ElfFile, ElfSymbol, STT_OBJECT } from '../binary/elf';
@@ -158,32 +158,28 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
     if (!list) bySource.set(p.owner, (list = []));
     list.push({ sym: p.sym, section: p.section.name, kind: p.kind });
   }
-  const out: FileEntry[] = [];
+  const entries = new IndexAssembler();
   for (const [source, ob] of att.owners) {
     const syms = bySource.get(source) ?? [];
     const object = source.replace(/\.[^./]+$/, '') + '.o';
     const ko = object.replace(/\.o$/, '.ko');
-    const folded = foldSymbols(syms.map((s) => ({ name: s.sym.name, size: s.sym.size, section: s.section, kind: s.kind })));
-    if (dwarf) {
-      const decls = new Map<string, ElfSymbol>();
-      for (const s of syms) if (s.kind === 'function') decls.set(s.sym.name, s.sym);
-      for (const f of folded.functions) annotate(f, source, dwarf, decls, lines);
-    }
-    out.push({
-      path: source,
-      object,
-      status: 'built-in',
-      ...(builtinModules.has(ko) ? { builtinModule: path.basename(ko) } : {}),
+    entries.builtIn(object, { path: source, ...(builtinModules.has(ko) ? { builtinModule: path.basename(ko) } : {}) }, {
       bytes: ob.bytes,
       sections: ob.bySection,
-      ...folded,
+      symbols: syms.map((s) => ({ name: s.sym.name, size: s.sym.size, section: s.section, kind: s.kind })),
     });
   }
-  if (o.source && files.config) addReasons(out, path.resolve(o.source), files.config, warnings, progress);
-  out.sort((a, b) => a.path.localeCompare(b.path));
+  if (dwarf) {
+    // Declaration lines for each file's functions: the symbols are found by name within the file's own.
+    for (const f of entries.builtInFiles()) {
+      const decls = new Map<string, ElfSymbol>();
+      for (const s of bySource.get(f.path) ?? []) if (s.kind === 'function') decls.set(s.sym.name, s.sym);
+      for (const fn of f.functions) annotate(fn, f.path, dwarf, decls, lines);
+    }
+  }
+  if (o.source && files.config) addReasons(entries, path.resolve(o.source), files.config, warnings, progress);
   const dir = path.dirname(path.resolve(o.vmlinux));
-  return {
-    format: INDEX_FORMAT,
+  return entries.finish({
     build: {
       dir,
       sourceDir: o.source ? path.resolve(o.source) : dir,
@@ -198,29 +194,29 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
     },
     totals: computeTotals(att.sections),
     sections: att.sections,
-    files: out,
     unattributed: att.unattributed,
     ...(dwarf ? { inlined: dwarf.inlinedFunctions() } : {}),
     warnings,
-  };
+  });
 }
 
 /**
  * With the source tree and the config, Kbuild's Makefiles say why each file is
  * built in (and which files next to them are not), as for a build folder.
  */
-function addReasons(out: FileEntry[], source: string, config: string, warnings: string[], progress: (m: string) => void): void {
+function addReasons(entries: IndexAssembler, source: string, config: string, warnings: string[], progress: (m: string) => void): void {
   progress('reading Kbuild files');
   const layout: BuildLayout = { buildDir: source, sourceDir: source, sourceRoots: [source], config };
   try {
-    const { facts, notBuilt } = startSourceFacts({ layout, objects: out.map((f) => f.object) }).join();
-    for (const f of out) {
+    const builtIn = entries.builtInFiles();
+    const { facts, notBuilt } = startSourceFacts({ layout, objects: builtIn.map((f) => f.object) }).join();
+    for (const f of builtIn) {
       const x = facts[f.object];
       if (x?.reason) f.reason = x.reason;
       if (x?.config) f.config = x.config;
     }
-    const known = new Set(out.map((f) => f.path));
-    for (const nb of notBuilt) if (!known.has(nb.path)) out.push({ ...nb, status: 'not-built', bytes: {}, sections: {}, functions: [], variables: [] });
+    const known = entries.paths();
+    for (const nb of notBuilt) if (!known.has(nb.path)) entries.notBuilt(nb.object, nb);
   } catch (e) {
     if (!(e instanceof KbloatInputError)) throw e;
     warnings.push(`${e.message}; files are listed without the reason they are built`);

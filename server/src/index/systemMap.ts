@@ -6,9 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { BuildIndex, FileEntry, IndexOptions } from './model';
-import { computeTotals, foldSymbols } from './buildTree';
-import { INDEX_FORMAT } from './model';
+import { FoundSymbol, IndexAssembler, objectBytes, readModuleObjects } from './assemble';
+import type { BuildIndex, IndexOptions } from './model';
 import { builtInObjects, readModules } from '../kbuild/buildObjects';
 import { KbloatInputError } from '../common/errors';
 import { BuildLayout } from '../kbuild/layout';
@@ -58,7 +57,7 @@ export function indexFromSystemMap(layout: BuildLayout, options: IndexOptions): 
     for (const s of c.symbols) if (s.local) owner.set(s.name, owner.has(s.name) ? null : obj);
   }
 
-  const perObject = new Map<string, { bytes: ClassBytes; syms: { name: string; size: number; section: string; kind: 'function' | 'variable' }[] }>();
+  const perObject = new Map<string, { bytes: ClassBytes; syms: FoundSymbol[] }>();
   const byClass: ClassBytes = {};
   let attributed = 0;
   let lastCounted: bigint | undefined;
@@ -82,24 +81,11 @@ export function indexFromSystemMap(layout: BuildLayout, options: IndexOptions): 
   }
   const image = Number(end - start);
   const init = initBegin !== undefined && initEnd !== undefined ? Number(initEnd - initBegin) : 0;
-  const files: FileEntry[] = [];
-  for (const [obj, o] of perObject) {
-    files.push({ path: objectSource(layout, obj) ?? obj, object: obj, status: 'built-in', bytes: o.bytes, sections: {}, ...foldSymbols(o.syms) });
-  }
-  for (const mod of readModules(layout, warnings)) {
-    for (const obj of mod.objects) {
-      const c = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
-      if (c) files.push({ path: objectSource(layout, obj) ?? obj, object: obj, status: 'module', module: `${mod.name}.ko`, bytes: c.bytes, sections: c.bySection, ...foldSymbols(c.symbols) });
-    }
-  }
-  files.sort((a, b) => a.path.localeCompare(b.path));
-  const totals = computeTotals([]);
-  totals.image = image;
-  totals.init = init;
-  totals.resident = image - init;
-  totals.sections = byClass;
-  return {
-    format: INDEX_FORMAT,
+  const files = new IndexAssembler();
+  const describe = (obj: string) => ({ path: objectSource(layout, obj) ?? obj });
+  for (const [obj, o] of perObject) files.builtIn(obj, describe(obj), { bytes: o.bytes, sections: {}, symbols: o.syms });
+  for (const m of readModuleObjects(layout, readModules(layout, warnings), warnings)) if (m.contents) files.module(m.object, m.moduleFile, describe(m.object), objectBytes(m.contents));
+  return files.finish({
     build: {
       dir: layout.buildDir,
       sourceDir: layout.sourceDir,
@@ -109,10 +95,9 @@ export function indexFromSystemMap(layout: BuildLayout, options: IndexOptions): 
       attribution: 'system-map',
       estimated: true,
     },
-    totals,
+    totals: { image, resident: image - init, init, sections: byClass },
     sections: [],
-    files,
     unattributed: { '(image, estimated)': Math.max(0, image - attributed) },
     warnings,
-  };
+  });
 }
