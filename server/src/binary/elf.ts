@@ -14,8 +14,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { KbloatInputError } from '../common/errors';
 
 export const SHT_NOBITS = 8;
-export const SHT_SYMTAB = 2;
-export const SHT_NOTE = 7;
+const SHT_SYMTAB = 2;
+const SHT_NOTE = 7;
 export const SHF_WRITE = 0x1;
 export const SHF_ALLOC = 0x2;
 export const SHF_EXECINSTR = 0x4;
@@ -23,7 +23,7 @@ export const SHN_UNDEF = 0;
 export const SHN_LORESERVE = 0xff00;
 export const SHN_ABS = 0xfff1;
 export const SHN_COMMON = 0xfff2;
-export const SHN_XINDEX = 0xffff;
+const SHN_XINDEX = 0xffff;
 
 export const STT_NOTYPE = 0;
 export const STT_OBJECT = 1;
@@ -357,9 +357,4 @@ class FieldReader {
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new KbloatInputError('bad-elf', `${what} value ${v} is impossibly large`);
     return Number(v);
   }
-}
-
-/** Section flags helpers. */
-export function isAlloc(sec: ElfSection): boolean {
-  return (sec.flags & SHF_ALLOC) !== 0;
 }

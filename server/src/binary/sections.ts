@@ -26,7 +26,7 @@ const TABLE_SECTION = new RegExp(
     ')$',
 );
 
-export function isTableSection(name: string): boolean {
+function isTableSection(name: string): boolean {
   return TABLE_SECTION.test(name);
 }
 

@@ -31,10 +31,6 @@ export function functionBaseName(name: string): string {
   return n;
 }
 
-export function isClone(name: string): boolean {
-  return functionBaseName(name) !== name;
-}
-
 /** Symbols scripts/bloat-o-meter leaves out as generated. */
 export function isGeneratedSymbol(name: string): boolean {
   return (

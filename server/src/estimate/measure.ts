@@ -35,7 +35,7 @@ export type MeasureResult =
 const SEPARATORS = new Set([';', '&&', '||', '|']);
 
 /** The compile command of the object with its output, dependency file and input redirected. */
-export function measureCommand(req: MeasureRequest, outDir: string): { argv: string[] } | { reason: string } {
+function measureCommand(req: MeasureRequest, outDir: string): { argv: string[] } | { reason: string } {
   const cmdFile = path.join(req.buildDir, cmdFilePathFor(req.object));
   let text: string;
   try {

@@ -110,7 +110,7 @@ export function computeTotals(sections: SectionInfo[]): Totals {
 }
 
 /** Folds compiler clones into their function; functions and variables are listed largest first. */
-export function foldSymbols(syms: FoundSymbol[]): { functions: FunctionEntry[]; variables: FunctionEntry[] } {
+function foldSymbols(syms: FoundSymbol[]): { functions: FunctionEntry[]; variables: FunctionEntry[] } {
   const functions = new Map<string, FunctionEntry>();
   const variables: FunctionEntry[] = [];
   for (const s of syms) {

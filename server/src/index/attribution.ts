@@ -252,7 +252,7 @@ function findOwner(intervals: Interval[], offset: number): string | undefined {
  * the start with most votes wins. Sections without any symbol (merged strings)
  * stay unplaced and their bytes unattributed.
  */
-export function placeObjectSections(elf: ElfFile, allocSections: ElfSection[], objects: Map<string, ObjectContents>): Map<number, PlacedInput[]> {
+function placeObjectSections(elf: ElfFile, allocSections: ElfSection[], objects: Map<string, ObjectContents>): Map<number, PlacedInput[]> {
   const bySection = new Map(allocSections.map((s) => [s.index, s]));
   const byName = new Map<string, ElfSymbol[]>();
   for (const sym of elf.symbols()) {

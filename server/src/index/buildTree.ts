@@ -44,7 +44,7 @@ export function buildIndex(dir: string, options: IndexOptions = {}): BuildIndex 
   }
 }
 
-export function fileStamp(file: string): string {
+function fileStamp(file: string): string {
   const st = statSync(file);
   return `${st.size}:${st.mtimeMs}`;
 }

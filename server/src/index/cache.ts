@@ -13,14 +13,14 @@ import { BuildIndex, INDEX_FORMAT, IndexOptions } from './model';
 import { ElfFile } from '../binary/elf';
 import { locateBuild } from '../kbuild/layout';
 
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.KBLOAT_CACHE_DIR) return env.KBLOAT_CACHE_DIR;
   const base = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   return path.join(base, 'kbloat');
 }
 
 /** The cache key of a build, or undefined when there is nothing stable to key on. */
-export function cacheKey(dir: string, options: IndexOptions = {}): string | undefined {
+function cacheKey(dir: string, options: IndexOptions = {}): string | undefined {
   const layout = locateBuild(dir);
   const parts = [`format=${INDEX_FORMAT}`, `dir=${layout.buildDir}`, `dwarf=${options.dwarf ? 1 : 0}`];
   const stamp = (f: string | undefined, label: string): void => {

@@ -49,7 +49,7 @@ export interface DistroFiles {
   modulesBuiltin?: string;
 }
 
-export function findDistroFiles(elf: ElfFile, o: DistroOptions): DistroFiles {
+function findDistroFiles(elf: ElfFile, o: DistroOptions): DistroFiles {
   const release = kernelRelease(elf);
   const root = o.root ?? '/';
   const dir = path.dirname(o.vmlinux);
@@ -64,7 +64,7 @@ export function findDistroFiles(elf: ElfFile, o: DistroOptions): DistroFiles {
 }
 
 /** `Linux version 6.1.0-50-cloud-amd64 (...)`, from linux_banner. */
-export function kernelRelease(elf: ElfFile): string | undefined {
+function kernelRelease(elf: ElfFile): string | undefined {
   const banner = elf.symbols().find((s) => s.name === 'linux_banner' && s.size > 0 && s.size < 4096);
   const sec = banner ? elf.sections[banner.shndx] : undefined;
   if (!banner || !sec || sec.type === 8) return undefined;
@@ -82,7 +82,7 @@ export function loadDistroIndex(o: DistroOptions & LoadOptions): LoadedIndex {
   return cachedIndex(() => distroCacheKey(o), o, () => indexFromDwarf(o));
 }
 
-export function distroCacheKey(o: DistroOptions): string {
+function distroCacheKey(o: DistroOptions): string {
   const elf = ElfFile.open(o.vmlinux);
   let files: DistroFiles;
   const parts = [`format=${INDEX_FORMAT}`, 'dwarf'];

@@ -82,7 +82,7 @@ export function parseCmdFile(text: string, file: string): CmdFile {
 }
 
 /** Undo the escaping Kbuild applies when it writes a command into a .cmd file: `$$` -> `$`, `$(pound)` and `\#` -> `#`. */
-export function unescapeMake(s: string): string {
+function unescapeMake(s: string): string {
   return s.replace(/\$\$|\$\(pound\)|\\#/g, (m) => (m === '$$' ? '$' : '#'));
 }
 

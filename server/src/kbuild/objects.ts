@@ -15,7 +15,7 @@ import { ClassBytes, addBytes, classifySection } from '../binary/sections';
 const CMD_HEAD_LIMIT = 1 << 20;
 
 /** Reads the start of a `.cmd` file, up to and including its `source_` line. */
-export function readCmdHead(file: string): string | undefined {
+function readCmdHead(file: string): string | undefined {
   let fd: number;
   try {
     fd = openSync(file, 'r');

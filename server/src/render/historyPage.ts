@@ -13,7 +13,7 @@ const H = 420;
 const M = { left: 84, right: 24, top: 16, bottom: 72 };
 
 /** Directories from the largest (bottom of the stack) to the smallest, by their last resident size. */
-export function seriesOrder(records: HistoryRecord[]): string[] {
+function seriesOrder(records: HistoryRecord[]): string[] {
   const names = new Set<string>();
   for (const r of records) for (const d of Object.keys(r.dirs)) names.add(d);
   const last = (d: string): number => {

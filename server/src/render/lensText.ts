@@ -36,7 +36,7 @@ function offSymbol(file: FileEntry): string | undefined {
   return file.config?.find((c) => c.value === 'n' || c.value === '')?.name;
 }
 
-export function notBuiltText(file: FileEntry): string {
+function notBuiltText(file: FileEntry): string {
   const off = offSymbol(file);
   return off ? `not built — ${off} is not set` : `not built — ${file.reason ?? 'no Makefile builds it'}`;
 }

@@ -13,9 +13,9 @@ import { locateBuild } from '../kbuild/layout';
 import { ClassBytes, residentBytes, sumBytes } from '../binary/sections';
 
 /** How many Kconfig symbols a record keeps: enough for the movers table, small enough to stay readable. */
-export const CONFIG_SYMBOLS_KEPT = 50;
+const CONFIG_SYMBOLS_KEPT = 50;
 /** The directory that built-in generated files (kallsyms tables, export tables) count under. */
-export const GENERATED_DIR = '(generated)';
+const GENERATED_DIR = '(generated)';
 
 export interface DirBytes {
   bytes: number;

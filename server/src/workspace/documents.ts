@@ -81,7 +81,7 @@ export class Documents {
 }
 
 /** Moves remembered lenses with the lines an edit inserted or removed above them. */
-export function shiftLenses(lenses: ShiftableLens[], changes: TextDocumentContentChangeEvent[]): void {
+function shiftLenses(lenses: ShiftableLens[], changes: TextDocumentContentChangeEvent[]): void {
   for (const c of changes) {
     if (!('range' in c) || !c.range) continue; // a full-text replacement: positions are unknown until re-parsed
     const removed = c.range.end.line - c.range.start.line;

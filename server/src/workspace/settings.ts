@@ -16,7 +16,7 @@ export interface KbloatSettings {
   measure: { enabled: boolean; growthThreshold: number; timeoutSeconds: number };
 }
 
-export const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', baselineBuildDirectory: '', vmlinux: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
+const DEFAULT_SETTINGS: KbloatSettings = { buildDirectory: '', baselineBuildDirectory: '', vmlinux: '', codeLens: { enabled: true }, newCode: { enabled: true, severity: 'information' }, measure: { enabled: true, growthThreshold: 64, timeoutSeconds: 30 } };
 
 function positive(v: unknown, fallback: number): number {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fallback;

@@ -193,7 +193,7 @@ export function stringAt(buf: Buffer | undefined, off: number, section: string):
 }
 
 /** The size of a form's value when it does not depend on the bytes (-1 when it does). */
-export function fixedFormSize(form: number, addrSize: number, offSize: number, version: number): number {
+function fixedFormSize(form: number, addrSize: number, offSize: number, version: number): number {
   switch (form) {
     case DW_FORM.flag_present: case DW_FORM.implicit_const: return 0;
     case DW_FORM.data1: case DW_FORM.ref1: case DW_FORM.flag: case DW_FORM.strx1: case DW_FORM.addrx1: return 1;
