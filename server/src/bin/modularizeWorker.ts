@@ -1,16 +1,9 @@
 /**
  * Worker-thread entry (bundled as dist/modularizeWorker.js): runs the
- * Modularize analysis of one build index and posts its snapshot, so that the
- * language server answers lenses and hovers meanwhile.
+ * Modularize analysis of one build index and sends back its snapshot, so that
+ * the language server answers lenses and hovers meanwhile.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import type { BuildIndex } from '../index/model';
-import { KbloatInputError } from '../common/errors';
+import { serveJob } from '../common/worker';
 import { makeModularizeSnapshot } from '../modularize/snapshot';
 
-const { index } = workerData as { index: BuildIndex };
-try {
-  parentPort!.postMessage({ snapshot: makeModularizeSnapshot(index) });
-} catch (e) {
-  parentPort!.postMessage({ error: e instanceof KbloatInputError ? e.message : String((e as Error)?.stack ?? e) });
-}
+serveJob(makeModularizeSnapshot);

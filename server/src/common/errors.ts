@@ -29,3 +29,30 @@ export class KbloatInputError extends Error {
     this.name = 'KbloatInputError';
   }
 }
+
+/**
+ * An error as it crosses from a worker thread to the thread that started it.
+ * The structured clone of `postMessage` keeps neither an error's class nor its
+ * own fields, so an input error travels as its parts and is made again on the
+ * other side: the CLI and the language server then tell it from a bug as they
+ * do on one thread.
+ */
+export type CarriedError =
+  | { input: true; code: InputErrorCode; reason: string; file?: string }
+  | { input: false; message: string; stack?: string };
+
+/** What of `e` can cross a thread boundary. */
+export function carryError(e: unknown): CarriedError {
+  if (e instanceof KbloatInputError) return { input: true, code: e.code, reason: e.reason, ...(e.file !== undefined ? { file: e.file } : {}) };
+  if (e instanceof Error) return { input: false, message: e.message, ...(e.stack !== undefined ? { stack: e.stack } : {}) };
+  return { input: false, message: String(e) };
+}
+
+/** The error `carryError` carried: a `KbloatInputError` again, or an Error with the message and the stack of the thread that threw it. */
+export function revivedError(c: CarriedError): Error {
+  if (c.input) return new KbloatInputError(c.code, c.reason, c.file);
+  const e = new Error(c.message);
+  // The stack where it was thrown says more than the one where it arrived.
+  if (c.stack !== undefined) e.stack = c.stack;
+  return e;
+}

@@ -7,12 +7,11 @@
  * runs it in a worker thread while the main thread reads the ELF and the linker
  * map: on a full tree the Makefile evaluation is the slowest part of a cold index.
  */
-import { existsSync } from 'node:fs';
 import { listDir, readText } from '../common/fsRead';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { KernelConfig, parseDotConfig } from './dotconfig';
 import { KbloatInputError } from '../common/errors';
+import { startSyncJob } from '../common/worker';
 import { builtInObjects, libArchiveMembers, readModules } from './buildObjects';
 import { KbuildTree } from './makefiles';
 import type { BuildLayout } from './layout';
@@ -134,44 +133,16 @@ function notBuiltFiles(
 }
 
 
-/** What the worker sends back. */
-export type SourceFactsReply = { ok: SourceFacts } | { error: string; code?: string; file?: string };
-
 const WORKER_FILE = 'sourceFactsWorker.js';
 const WORKER_TIMEOUT_MS = 120_000;
 
 /**
- * Starts computing the source facts in a worker thread and returns a function
- * that waits for them (synchronously, so that indexing stays a plain function).
- * Where the bundled worker is not available (running from sources), or the
- * worker fails, the facts are computed on the calling thread instead.
+ * Starts computing the source facts in a worker thread (dist/sourceFactsWorker.js,
+ * next to the running bundle) and returns a function that waits for them
+ * (synchronously, so that indexing stays a plain function). Where the bundled
+ * worker is not available (running from sources), or the worker fails, the
+ * facts are computed on the calling thread instead.
  */
 export function startSourceFacts(req: SourceFactsRequest): { join: () => SourceFacts; cancel: () => void } {
-  const workerFile = path.join(__dirname, WORKER_FILE);
-  const inline = { join: (): SourceFacts => computeSourceFacts(req), cancel: () => {} };
-  if (!existsSync(workerFile)) return inline;
-  let worker: Worker;
-  const signal = new Int32Array(new SharedArrayBuffer(4));
-  const { port1, port2 } = new MessageChannel();
-  try {
-    worker = new Worker(workerFile, { workerData: { req, port: port2, signal }, transferList: [port2] });
-    worker.unref();
-  } catch {
-    return inline;
-  }
-  const cancel = (): void => {
-    port1.close();
-    void worker.terminate();
-  };
-  const join = (): SourceFacts => {
-    // The worker always sets the flag in a finally block; the timeout only guards
-    // against a worker that died outright (out of memory).
-    const state = Atomics.wait(signal, 0, 0, WORKER_TIMEOUT_MS);
-    const msg = receiveMessageOnPort(port1)?.message as SourceFactsReply | undefined;
-    cancel();
-    if (state === 'timed-out' || !msg) return computeSourceFacts(req);
-    if ('ok' in msg) return msg.ok;
-    throw new KbloatInputError((msg.code as never) ?? 'io', msg.error, msg.file);
-  };
-  return { join, cancel };
+  return startSyncJob(computeSourceFacts, req, { workerFile: path.join(__dirname, WORKER_FILE), timeoutMs: WORKER_TIMEOUT_MS });
 }

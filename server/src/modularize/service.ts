@@ -3,9 +3,9 @@
  * a worker thread (modularizeWorker.ts) on the first request for actions, and
  * kept as a snapshot the planner, the lens and the diagnostics read at once.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { runJob } from '../common/worker';
 import type { BuildIndex } from '../index/model';
 import type { ModularizeView } from './plan';
 import { makeModularizeSnapshot, ModularizeSnapshot, snapshotView } from './snapshot';
@@ -62,17 +62,7 @@ export class ModularizeViews {
   }
 
   private snapshot(index: BuildIndex): Promise<ModularizeSnapshot> {
-    if (!this.workerFile || !existsSync(this.workerFile)) return new Promise((resolve) => setImmediate(() => resolve(makeModularizeSnapshot(index))));
-    return new Promise((resolve, reject) => {
-      const worker = new Worker(this.workerFile!, { workerData: { index } });
-      worker.once('message', (m: { snapshot?: ModularizeSnapshot; error?: string }) => {
-        void worker.terminate();
-        if (m.snapshot) resolve(m.snapshot);
-        else reject(new Error(m.error ?? 'no answer'));
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the worker exited (${code})`)));
-    });
+    return runJob(makeModularizeSnapshot, index, { workerFile: this.workerFile }).result;
   }
 }
 

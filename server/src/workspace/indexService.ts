@@ -1,27 +1,33 @@
 /**
  * One kernel build as the language server sees it: its index (loaded in a
- * worker thread), its state, and a watcher that re-indexes when make rewrites
- * vmlinux. A half-written vmlinux is retried, not reported as corrupt, and the
- * last good index keeps serving until the new one is complete: lenses never
- * show numbers mixed from two builds.
+ * worker thread, dist/indexWorker.js, through common/worker.ts), its state,
+ * and a watcher that re-indexes when make rewrites vmlinux. A half-written
+ * vmlinux is retried, not reported as corrupt, and the last good index keeps
+ * serving until the new one is complete: lenses never show numbers mixed from
+ * two builds.
  */
-import { existsSync, FSWatcher, watch } from 'node:fs';
+import { FSWatcher, watch } from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { BuildIndex } from '../index/model';
-import { LoadedIndex, loadIndex, LoadOptions } from '../index/cache';
+import { LoadedIndex, loadIndex, LoadOptions, peekIndex } from '../index/cache';
 import { loadDistroIndex } from '../index/distro';
 import type { KernelConfig } from '../kbuild/dotconfig';
 import { KbloatInputError } from '../common/errors';
+import { RunningJob, runJob } from '../common/worker';
 import { locateBuild } from '../kbuild/layout';
 import { readConfig } from '../kbuild/sourceFacts';
 import { IndexLookups } from '../index/lookups';
 import type { IndexState, StatusParams } from '../shared/protocol';
 
-export type IndexWorkerMessage =
-  | { progress: string }
-  | { index: BuildIndex; fromCache: boolean }
-  | { error: string; code?: string };
+/** What the indexing job is given (it crosses to the worker thread). */
+export interface IndexJobInput {
+  dir: string;
+  noCache: boolean;
+  distro?: IndexServiceOptions['distro'];
+}
+
+/** What the indexing job says before it is done: a long step, or an index that a more complete one will follow. */
+export type IndexJobProgress = { step: string } | { index: BuildIndex };
 
 export interface IndexServiceListener {
   status(params: StatusParams): void;
@@ -53,7 +59,7 @@ export class IndexService {
   state: IndexState = 'indexing';
   lookups?: IndexLookups;
   message?: string;
-  private worker?: Worker;
+  private job?: RunningJob<BuildIndex | undefined>;
   private watcher?: FSWatcher;
   private debounce?: NodeJS.Timeout;
   private retryTimer?: NodeJS.Timeout;
@@ -76,33 +82,29 @@ export class IndexService {
   reindex(): void {
     if (this.disposed) return;
     const generation = ++this.generation;
-    this.worker?.terminate();
+    this.job?.terminate();
     this.setState(this.lookups ? 'stale' : 'indexing', this.lookups ? 'the build changed: re-indexing' : 'indexing the kernel build');
-    const done = (m: IndexWorkerMessage): void => {
-      if (generation !== this.generation || this.disposed) return;
-      if ('progress' in m) this.listener.progress?.(m.progress);
-      else if ('index' in m) this.accept(m.index);
-      else this.fail(m.error, m.code);
-    };
-    const workerFile = this.options.workerFile;
-    if (workerFile && existsSync(workerFile)) {
-      const worker = new Worker(workerFile, { workerData: { dir: this.buildDir, noCache: !!this.options.noCache, distro: this.options.distro } });
-      this.worker = worker;
-      worker.on('message', done);
-      worker.on('error', (e) => done({ error: String(e) }));
-      worker.on('exit', () => {
-        if (this.worker === worker) this.worker = undefined;
-      });
-      return;
-    }
-    // From sources (tests of the core): index on this thread, after the current turn.
-    setImmediate(() => {
-      try {
-        done({ index: loadAnyIndex(this.buildDir, this.options.distro, { noCache: this.options.noCache, onProgress: (p) => done({ progress: p }) }).index, fromCache: false });
-      } catch (e) {
-        done(e instanceof KbloatInputError ? { error: e.message, code: e.code } : { error: String(e) });
-      }
+    // A job that a newer one replaced, or that outlived the service, has nothing more to say.
+    const current = (): boolean => generation === this.generation && !this.disposed;
+    const job = runJob(indexJob, { dir: this.buildDir, noCache: !!this.options.noCache, distro: this.options.distro }, {
+      workerFile: this.options.workerFile,
+      onProgress: (p) => {
+        if (!current()) return;
+        if ('step' in p) this.listener.progress?.(p.step);
+        else this.accept(p.index);
+      },
     });
+    this.job = job;
+    job.result.then(
+      (index) => {
+        if (current() && index) this.accept(index);
+      },
+      (e: unknown) => {
+        if (!current()) return;
+        if (e instanceof KbloatInputError) this.fail(e.message, e.code);
+        else this.fail(String((e as Error)?.stack ?? e), undefined);
+      },
+    );
   }
 
   private accept(index: BuildIndex): void {
@@ -159,7 +161,32 @@ export class IndexService {
     clearTimeout(this.debounce);
     clearTimeout(this.retryTimer);
     this.watcher?.close();
-    void this.worker?.terminate();
+    this.job?.terminate();
+  }
+}
+
+/**
+ * The indexing job (run in dist/indexWorker.js, or inline from sources): the
+ * figures first, as progress, then the index with DWARF's lines and inlined
+ * copies as the result, unless the cache already has that one. The result is
+ * undefined when there is nothing to add to the figures already sent.
+ */
+export function indexJob(input: IndexJobInput, progress: (p: IndexJobProgress) => void): BuildIndex | undefined {
+  const { dir, noCache, distro } = input;
+  const onProgress = (step: string): void => progress({ step });
+  if (distro) return loadAnyIndex(dir, distro, { noCache, onProgress }).index;
+  const cached = peekIndex(dir, { noCache, dwarf: true });
+  if (cached) return cached;
+  const base = loadIndex(dir, { noCache, onProgress });
+  progress({ index: base.index });
+  try {
+    const full = loadIndex(dir, { noCache, onProgress, dwarf: true, base: base.index });
+    // A vmlinux without DWARF adds nothing: no second index, no second refresh.
+    return full.index.inlined !== undefined ? full.index : undefined;
+  } catch (e) {
+    // The index without DWARF stands; a build rewritten meanwhile is noticed by the watcher.
+    if (!(e instanceof KbloatInputError)) throw e;
+    return undefined;
   }
 }
 
