@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { warningText } from '../server/src/common/warnings';
 import { buildIndex } from '../server/src/index/buildTree';
 import { indexFromDwarf } from '../server/src/index/distro';
 import { DwarfIndex } from '../server/src/binary/dwarf/index';
@@ -372,7 +373,7 @@ describe('the fixture\'s DWARF 5 (i386)', { skip: fixtureSkip }, () => {
       run('objcopy', ['--update-section=.debug_str=str.bin', 'vmlinux'], dir);
       const index = indexFromDwarf({ vmlinux: copy, root: dir });
       assert.equal(index.build.attribution, 'symbols');
-      assert.ok(index.warnings.some((w) => /\.debug_str.*outside the section.*falls back to the symbol table/.test(w)), index.warnings.join('\n'));
+      assert.ok(index.warnings.some((w) => /\.debug_str.*outside the section.*falls back to the symbol table/.test(w.message)), index.warnings.map(warningText).join('\n'));
       // Locals still land in their file (by STT_FILE name), the totals are whole.
       assert.ok(index.files.some((f) => f.path === 'main.c' && f.functions.some((fn) => fn.name === 'do_one_initcall' || fn.size > 0)));
       assert.equal(index.totals.image, buildIndex(FIXTURE).totals.image);

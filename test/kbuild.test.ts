@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { KernelConfig, parseDotConfig } from '../server/src/kbuild/dotconfig';
 import { KbloatInputError } from '../server/src/common/errors';
-import { KbuildTree, ObjLine, parseKbuildMakefile } from '../server/src/kbuild/makefiles';
+import { KbuildTree } from '../server/src/kbuild/makefiles';
+import { ObjLine, parseKbuildMakefile } from '../server/src/kbuild/objLines';
 
 const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
 const skip = existsSync(path.join(FIXTURE, 'vmlinux.a')) ? false : `the Linux 6.1 fixture is not at ${FIXTURE}`;

@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { KbloatInputError } from '../server/src/common/errors';
+import { warningText } from '../server/src/common/warnings';
 import { KconfigSymbol, KconfigTree, parseKconfigFile, parseKconfigTree, symbolType } from '../server/src/kbuild/kconfig/parser';
 
 const FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(__dirname, '../../shared/fixtures/linux-6.1-tinyconfig-i386');
@@ -79,7 +80,7 @@ describe('the whole Linux 6.1 tree', { skip }, () => {
     // The only allowed warnings: the top Kconfig and lib/Kconfig.debug source Documentation/Kconfig,
     // which the fixture does not ship (it has no Documentation/ folder at all).
     assert.equal(existsSync(path.join(FIXTURE, 'Documentation/Kconfig')), false);
-    const unexpected = tree.warnings.filter((w) => !/: cannot open 'Documentation\/Kconfig'$/.test(w));
+    const unexpected = tree.warnings.map(warningText).filter((w) => !/: cannot open 'Documentation\/Kconfig'$/.test(w));
     assert.deepEqual(unexpected, []);
     assert.equal(tree.warnings.length, 2);
     assert.ok(warm.cpuMs < 1000, `parsing took ${warm.cpuMs} ms of CPU`);
@@ -280,7 +281,7 @@ describe('Kconfig snippets', () => {
       'lib/x86/Kconfig': 'config LIBX\n\tbool\n',
     });
     assert.deepEqual(t.files, ['Kconfig', 'arch/x86/Kconfig', 'drivers/Kconfig', 'drivers/net/Kconfig', 'lib/x86/Kconfig']);
-    assert.deepEqual(t.warnings, [
+    assert.deepEqual(t.warnings.map(warningText), [
       `Kconfig:6: cannot expand the file name '$(shell,find . -name Kconfig)'`,
       `Kconfig:7: cannot open 'also/missing'`,
       `Kconfig:8: '../../etc/Kconfig' is outside the source tree: not read`,
@@ -292,31 +293,31 @@ describe('Kconfig snippets', () => {
 
   test('source cycles, depth and file count are bounded and warned about', () => {
     const self = memTree({ Kconfig: 'config A\n\tbool\nsource "Kconfig"\n' });
-    assert.deepEqual(self.warnings, [`Kconfig:3: 'Kconfig' is already being read (source cycle): not read again`]);
+    assert.deepEqual(self.warnings.map(warningText), [`Kconfig:3: 'Kconfig' is already being read (source cycle): not read again`]);
     assert.equal(self.symbols.get('A')!.length, 1);
     const loop = memTree({ Kconfig: 'source "a"\n', a: 'source "b"\nconfig A\n\tbool\n', b: 'source "a"\n' });
-    assert.deepEqual(loop.warnings, [`b:1: 'a' is already being read (source cycle): not read again`]);
+    assert.deepEqual(loop.warnings.map(warningText), [`b:1: 'a' is already being read (source cycle): not read again`]);
     const chain: Record<string, string> = { Kconfig: 'source "f1"\n' };
     for (let k = 1; k <= 100; k++) chain[`f${k}`] = `source "f${k + 1}"\nconfig S${k}\n\tbool\n`;
     const deep = memTree(chain);
     assert.equal(deep.files.length, 64);
-    assert.deepEqual(deep.warnings, [`f63:1: sources nested deeper than 64: 'f64' not read`]);
+    assert.deepEqual(deep.warnings.map(warningText), [`f63:1: sources nested deeper than 64: 'f64' not read`]);
     // Each level sources the next twice: 2^24 readings without the bound.
     const fan: Record<string, string> = { Kconfig: 'source "g1"\n' };
     for (let k = 1; k <= 24; k++) fan[`g${k}`] = `source "g${k + 1}"\nsource "g${k + 1}"\nconfig G${k}\n\tbool\n`;
     // Without g25 every reading of g24 fails twice: the warnings stop at 1000.
     const noisy = memTree(fan, 'Kconfig', { maxFiles: 5000 });
     assert.equal(noisy.warnings.length, 1001);
-    assert.equal(noisy.warnings[1000], 'further warnings left out');
+    assert.deepEqual(noisy.warnings[1000], { message: 'further warnings left out' });
     const wide = memTree({ ...fan, g25: '' }, 'Kconfig', { maxFiles: 5000 });
     assert.equal(wide.warnings.length, 1);
-    assert.match(wide.warnings[0], /more than 5000 files sourced/);
+    assert.match(warningText(wide.warnings[0]), /more than 5000 files sourced/);
     assert.ok(wide.symbols.get('G24')!.length < 5000);
     // Variables that each use the next one twice would take 2^25 expansions.
     let defs = 'z =\n';
     for (let k = 0; k < 25; k++) defs += `v${k} = $(v${k + 1})$(v${k + 1})\n`;
     const macros = memTree({ Kconfig: `${defs.replace(/v25/g, 'z')}source "x$(v0)"\n` });
-    assert.deepEqual(macros.warnings, [`Kconfig:27: cannot expand the file name 'x$(v0)'`]);
+    assert.deepEqual(macros.warnings.map(warningText), [`Kconfig:27: cannot expand the file name 'x$(v0)'`]);
   });
 
   test('line continuations, def_bool with a condition, quoted strings, CRLF', () => {
@@ -343,7 +344,7 @@ describe('Kconfig snippets', () => {
       broken: 'if FOO\nmenu "m"\nconfig IN\n\tbool\n\tfrobnicate yes\n\tselect\nendmenu\nwhatever this is\n\tdepends on X\n'
         + '$(error-if,y,stop)\nmacro := $(info,hi)\nmenu "n"\n\tvisible if Y\n',
     });
-    assert.deepEqual(t.warnings, [
+    assert.deepEqual(t.warnings.map(warningText), [
       `broken:5: unknown attribute 'frobnicate yes'`,
       `broken:6: 'select' needs a symbol`,
       `broken:8: unknown statement 'whatever this is'`,
@@ -355,7 +356,7 @@ describe('Kconfig snippets', () => {
     assert.deepEqual(sym(t, 'IN').dependsOn, ['FOO']);
     assert.deepEqual(sym(t, 'AFTER').dependsOn, []);
     const long = parseKconfigFile(`config L\n\tbool "${'x'.repeat(70000)}"\n`, 'k');
-    assert.deepEqual(long.warnings, ['k:2: line too long: ignored']);
+    assert.deepEqual(long.warnings, [{ file: 'k', line: 2, message: 'line too long: ignored' }]);
     assert.throws(() => memTree({}), (e) => e instanceof KbloatInputError && e.code === 'bad-config');
   });
 });

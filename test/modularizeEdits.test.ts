@@ -11,11 +11,14 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDotConfig, configValue } from '../server/src/kbuild/dotconfig';
 import { parseKconfigFile } from '../server/src/kbuild/kconfig/parser';
-import { parseKbuildMakefile } from '../server/src/kbuild/makefiles';
-import {
-  applyTextEdits, blankCommentsAndStrings, cSourceModuleEdits, dotconfigSetModule, EditResult, kconfigAddEntry, kconfigMakeTristate,
-  kconfigProblems, makefileNewOption, moduleLicenseFor, newOptionName,
-} from '../server/src/modularize/edits';
+import { parseKbuildMakefile } from '../server/src/kbuild/objLines';
+import { blankCommentsAndStrings } from '../server/src/c/blank';
+import { kconfigProblems } from '../server/src/kbuild/kconfig/problems';
+import { cSourceModuleEdits, moduleLicenseFor } from '../server/src/modularize/edits/csource';
+import { dotconfigSetModule } from '../server/src/modularize/edits/dotconfig';
+import { kconfigAddEntry, kconfigMakeTristate, newOptionName } from '../server/src/modularize/edits/kconfig';
+import { makefileNewOption } from '../server/src/modularize/edits/makefile';
+import { applyTextEdits, EditResult } from '../server/src/modularize/edits/text';
 import { parseC } from '../server/src/c/functions';
 import { CParser, createCParser, defaultWasmLocations } from '../server/src/c/wasm';
 import { FIXTURE, fixtureSkip } from './helpers';

@@ -17,7 +17,7 @@ import { parseDotConfig } from '../../server/src/kbuild/dotconfig';
 import { DwarfIndex } from '../../server/src/binary/dwarf/index';
 import { ElfFile } from '../../server/src/binary/elf';
 import { KbloatInputError } from '../../server/src/common/errors';
-import { parseKbuildMakefile } from '../../server/src/kbuild/makefiles';
+import { parseKbuildMakefile } from '../../server/src/kbuild/objLines';
 import { parseKconfigFile } from '../../server/src/kbuild/kconfig/parser';
 import { parseLinkerMap } from '../../server/src/binary/linkerMap';
 import { parseSystemMap } from '../../server/src/binary/systemMap';

@@ -1,6 +1,6 @@
 /**
  * Language server entry point: it only wires the connection to the features.
- * The measurement core (core/) knows nothing of LSP; features/ translate it.
+ * Nothing below workspace/ knows of LSP; features/ translate it (ARCHITECTURE.md).
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';

@@ -4,6 +4,7 @@
  * in UTF-16 code units), which is what web-tree-sitter counts columns in.
  */
 import type { Node, ParseOptions, Tree } from 'web-tree-sitter';
+import { blankCommentsAndStrings } from './blank';
 import { INLINE_WORDS, MaskSpan, maskAnnotations, maskSpans } from './mask';
 import type { CParser } from './wasm';
 
@@ -286,7 +287,7 @@ class Finder {
    */
   private annotations(start: number, nameStart: number, declEnd: number, bodyStart: number): string[] {
     const out: { at: number; word: string }[] = [];
-    const head = this.text.slice(start, nameStart).replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => ' '.repeat(c.length));
+    const head = blankCommentsAndStrings(this.text.slice(start, nameStart));
     for (const m of head.matchAll(/\b(?:static|extern|inline|__inline|__inline__|__forceinline)\b/g)) out.push({ at: start + m.index, word: m[0] });
     for (const s of this.spansIn(start, bodyStart)) {
       if (s.start >= nameStart && s.start < declEnd) continue;

@@ -12,7 +12,12 @@
  * maskSpans). Every other character, newlines included, is kept at its
  * position, so a node's offsets and line/column positions in the masked text
  * are the same in the original text.
+ *
+ * The scan reads the text with comments and literals blanked by the one C
+ * blanker (blank.ts), so that what a comment or a string says never opens a
+ * parenthesis, masks a word or starts a directive.
  */
+import { blankCommentsAndStrings } from './blank';
 
 /**
  * Annotation macros without arguments. Each expands to attributes, section
@@ -66,15 +71,15 @@ export interface MaskSpan {
 }
 
 /**
- * Comments, string and character literals and whole preprocessor directives
- * (continuation lines included), which are skipped or, for conditionals, may
- * be masked; identifiers; numbers; and single punctuation characters, which
- * track the depth of parentheses and braces and what precedes an identifier.
- * An unterminated block comment runs to the end, as it would for the
- * compiler. Annotation words in a `#define` are never masked: the grammar
- * keeps a macro's body as opaque text anyway.
+ * The tokens of the text once comments and literals are blanked (see
+ * scan()): whole preprocessor directives (continuation lines included), which
+ * are skipped or, for conditionals, may be masked; identifiers; numbers; and
+ * single punctuation characters, which track the depth of parentheses and
+ * braces and what precedes an identifier. A blanked literal is its two quotes,
+ * punctuation like any other. Annotation words in a `#define` are never
+ * masked: the grammar keeps a macro's body as opaque text anyway.
  */
-const TOKENS = /\/\*[\s\S]*?(?:\*\/|$)|\/\/[^\n]*|"(?:\\[\s\S]|[^"\\\n])*"?|'(?:\\[\s\S]|[^'\\\n])*'?|(?<=^|\n)[ \t]*#[ \t]*(\w*)(?:\\\r?\n|[^\n])*|([A-Za-z_]\w*)|[0-9][\w.]*|[^\s\w]/g;
+const TOKENS = /(?<=^|\n)[ \t]*#[ \t]*(\w*)(?:\\\r?\n|[^\n])*|([A-Za-z_]\w*)|[0-9][\w.]*|[^\s\w]/g;
 
 /** An annotation's argument list may not run on for ever when a `)` is missing mid-edit. */
 const MAX_ARGS = 2000;
@@ -144,7 +149,9 @@ export function maskSpans(text: string): MaskSpan[] {
 /** The spans of the text scanned last; callers do not modify them. */
 let last: { text: string; spans: MaskSpan[] } | undefined;
 
-function scan(text: string): MaskSpan[] {
+function scan(original: string): MaskSpan[] {
+  // Comments and literals blanked, offsets kept: nothing in them is a token, a parenthesis or a directive.
+  const text = blankCommentsAndStrings(original);
   const spans: MaskSpan[] = [];
   const open: Conditional[] = [];
   let d: Depths = { parens: 0, braces: '' };
@@ -153,7 +160,7 @@ function scan(text: string): MaskSpan[] {
   for (let m = TOKENS.exec(text); m; m = TOKENS.exec(text)) {
     const token = m[0];
     const before = prev;
-    if (m[1] === undefined && !token.startsWith('/*') && !token.startsWith('//')) prev = token;
+    if (m[1] === undefined) prev = token;
     const inBlock = d.parens === 0 && d.braces.endsWith('b');
     if (token === '(') {
       d.parens++;
@@ -220,14 +227,15 @@ function scan(text: string): MaskSpan[] {
   return spans.sort((a, b) => a.start - b.start);
 }
 
-/** The first character at or after `from` that is not blank or in a comment, or '' at the end. */
+/** The first character at or after `from` that is not blank (comments are blanks by now), or '' at the end. */
 function followingChar(text: string, from: number): string {
-  const m = /^(?:\s|\/\*[\s\S]*?\*\/|\/\/[^\n]*)*(.?)/.exec(text.slice(from, from + 400));
+  const m = /^\s*(.?)/.exec(text.slice(from, from + 400));
   return m?.[1] ?? '';
 }
 
 /**
- * The end of the balanced `( ... )` that follows `from` (after blanks), or -1
+ * The end of the balanced `( ... )` that follows `from` (after blanks) in the
+ * blanked text, or -1
  * when there is none within MAX_ARGS characters: then the name is left alone,
  * since masking half a construct would do more harm than leaving it.
  */
@@ -241,10 +249,8 @@ function argsEnd(text: string, from: number): number {
     const ch = text[i];
     if (ch === '(') depth++;
     else if (ch === ')' && --depth === 0) return i + 1;
-    else if (ch === '"' || ch === "'") {
-      // A parenthesis inside a string literal (`__section(".text(x)")`) does not count.
-      for (i++; i < limit && text[i] !== ch && text[i] !== '\n'; i++) if (text[i] === '\\') i++;
-    } else if (ch === ';' || ch === '{' || ch === '}') {
+    // A parenthesis inside a string literal (`__section(".text(x)")`) is blanked already.
+    else if (ch === ';' || ch === '{' || ch === '}') {
       return -1;
     }
   }

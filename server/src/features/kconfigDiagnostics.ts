@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { Connection, DiagnosticSeverity } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { kconfigProblems } from '../modularize/edits';
+import { kconfigProblems } from '../kbuild/kconfig/problems';
 import { URI } from '../workspace/uri';
 import type { ServerContext } from './context';
 

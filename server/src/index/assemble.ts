@@ -13,6 +13,7 @@ import type { ModuleInfo } from '../kbuild/buildObjects';
 import type { BuildLayout } from '../kbuild/layout';
 import { ObjectContents, tryReadObjectContents } from '../kbuild/objects';
 import { BuildIndex, BuildInfo, FileEntry, FunctionEntry, INDEX_FORMAT, InlinedEntry, SectionInfo, SymbolPart, Totals } from './model';
+import type { Warning } from '../common/warnings';
 
 /** A sized symbol as a producer found it, before clones are folded. */
 export type FoundSymbol = SymbolPart & { kind: 'function' | 'variable' };
@@ -34,7 +35,7 @@ export interface ImageFacts {
   sections: SectionInfo[];
   unattributed: Record<string, number>;
   inlined?: InlinedEntry[];
-  warnings: string[];
+  warnings: Warning[];
 }
 
 export class IndexAssembler {
@@ -86,7 +87,7 @@ export interface ModuleObject {
 }
 
 /** Reads every object of every module the build made (modules.order and the `*.mod` files). */
-export function readModuleObjects(layout: BuildLayout, modules: ModuleInfo[], warnings: string[]): ModuleObject[] {
+export function readModuleObjects(layout: BuildLayout, modules: ModuleInfo[], warnings: Warning[]): ModuleObject[] {
   return modules.flatMap((mod) =>
     mod.objects.map((object) => ({ object, moduleFile: `${mod.name}.ko`, contents: tryReadObjectContents(path.join(layout.buildDir, object), warnings) })),
   );

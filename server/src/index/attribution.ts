@@ -17,6 +17,7 @@ import { LinkerMap } from '../binary/linkerMap';
 import type { ObjectContents } from '../kbuild/objects';
 import type { SectionInfo } from './model';
 import { ClassBytes, SectionClass, addBytes, classifyInput, classifySection } from '../binary/sections';
+import type { Warning } from '../common/warnings';
 
 export interface OwnerBytes {
   bytes: ClassBytes;
@@ -37,7 +38,7 @@ export interface Attribution {
   owners: Map<string, OwnerBytes>;
   unattributed: Record<string, number>;
   symbols: PlacedSymbol[];
-  warnings: string[];
+  warnings: Warning[];
 }
 
 /**
@@ -70,7 +71,7 @@ export interface AttributionSources {
 
 export function attribute(elf: ElfFile, sources: AttributionSources): Attribution {
   const { map, buildDir, resolveOwner } = sources;
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const syms = elf.symbols();
   const initBegin = syms.find((s) => s.name === '__init_begin')?.value;
   const initEnd = syms.find((s) => s.name === '__init_end')?.value;
@@ -105,7 +106,7 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
     });
     if (mismatched.length > 0) {
       mapUsable = false;
-      warnings.push(`vmlinux.map does not match vmlinux (section ${mismatched[0].name} differs); it is stale and was ignored`);
+      warnings.push({ file: 'vmlinux.map', message: `does not match vmlinux (section ${mismatched[0].name} differs); it is stale and was ignored` });
     }
   }
 

@@ -21,6 +21,7 @@ import { attribute, PlacedSymbol } from './attribution';
 import { addDwarfFacts } from './dwarfFacts';
 import type { BuildIndex, BuildInfo, IndexOptions } from './model';
 import { indexFromSystemMap } from './systemMap';
+import { Warning, warningOf } from '../common/warnings';
 
 /** Builds the index of the kernel build in `dir` (no cache; see cache.ts). */
 export function buildIndex(dir: string, options: IndexOptions = {}): BuildIndex {
@@ -55,7 +56,7 @@ function fileStamp(file: string): string {
  * Without a linker map, a lib.a member counts as linked when vmlinux defines one
  * of the global symbols the member defines (that is why the linker pulled it in).
  */
-function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: string[]): void {
+function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: Warning[]): void {
   if (libMembers.size === 0) return;
   const globals = new Set<string>();
   for (const s of elf.symbols()) if (s.bind !== 0 && s.shndx !== 0 && s.name) globals.add(s.name);
@@ -86,7 +87,7 @@ function checkIsKernel(elf: ElfFile): void {
  * stale map without parsing all of it. A distro's stub map next to a real
  * vmlinux is only worth a warning.
  */
-function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: string[]): void {
+function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: Warning[]): void {
   const text = readText(layout.systemMap);
   if (text === undefined) return;
   const file = layout.systemMap!;
@@ -95,7 +96,7 @@ function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: string[]): 
       parseSystemMap(text, file);
     } catch (e) {
       if (e instanceof KbloatInputError) {
-        warnings.push(e.message);
+        warnings.push(warningOf(e));
         return;
       }
       throw e;
@@ -123,7 +124,7 @@ function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: string[]): 
 }
 
 function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions): BuildIndex {
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const progress = options.onProgress ?? (() => {});
   // Sources, reasons and not-built files come from the tree's text files: a worker
   // reads them while this thread reads vmlinux and the linker map.
@@ -141,7 +142,7 @@ function indexFromElfWith(
   layout: BuildLayout,
   elf: ElfFile,
   progress: (message: string) => void,
-  warnings: string[],
+  warnings: Warning[],
   modules: ModuleInfo[],
   libMembers: Map<string, string>,
   joinSourceFacts: () => SourceFacts,
@@ -156,7 +157,7 @@ function indexFromElfWith(
       map = parseLinkerMap(mapText, layout.linkerMap!);
     } catch (e) {
       if (!(e instanceof KbloatInputError)) throw e;
-      warnings.push(`${e.message}; attribution falls back to symbols`);
+      warnings.push(warningOf(e, 'attribution falls back to symbols'));
     }
   }
   const builtIn = builtInObjects(layout, map);
@@ -263,7 +264,7 @@ class OwnerResolver {
   private contents = new Map<string, ObjectContents | undefined>();
   private groupOwner = new Map<ElfSymbol[], string | undefined>();
 
-  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: string[]) {}
+  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: Warning[]) {}
 
   resolve(sym: ElfSymbol, fileSym: string | undefined, locals: ElfSymbol[]): string | undefined {
     if (sym.bind === 0 && fileSym !== undefined) {

@@ -25,6 +25,7 @@ import { startSourceFacts } from '../kbuild/sourceFacts';
 import { checkSystemMapMatches, parseSystemMap } from '../binary/systemMap';
 import { annotate, SourceLines } from './dwarfFacts';
 import { cachedIndex, LoadedIndex, LoadOptions } from './cache';
+import { Warning, warningOf } from '../common/warnings';
 
 export interface DistroOptions extends IndexOptions {
   vmlinux: string;
@@ -120,22 +121,22 @@ export function indexFromDwarf(o: DistroOptions): BuildIndex {
 
 function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
   const progress = o.onProgress ?? (() => {});
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   if (elf.header.type !== 2 && elf.header.type !== 3) throw new KbloatInputError('bad-elf', 'is not a linked kernel image (give the debug vmlinux, e.g. /usr/lib/debug/boot/vmlinux-<release>)', elf.path);
   if (elf.symbols().length === 0) throw new KbloatInputError('bad-elf', 'has no symbol table; give the debug vmlinux from the -dbg/-debuginfo package', elf.path);
   const files = findDistroFiles(elf, o);
   checkSystemMap(elf, files.systemMap, warnings);
   const config = readText(files.config);
-  if (files.config && config === undefined) warnings.push(`${files.config}: cannot be read`);
+  if (files.config && config === undefined) warnings.push({ file: files.config, message: 'cannot be read' });
 
   progress('reading DWARF');
   let dwarf: DwarfIndex | undefined;
   try {
     dwarf = DwarfIndex.read(elf, { prefixMaps: o.prefixMaps, sourceDir: o.source });
-    if (!dwarf) warnings.push(`${elf.path} has no DWARF (.debug_info): files come from the symbol table's STT_FILE names only; use the vmlinux of the -dbg/-debuginfo package`);
+    if (!dwarf) warnings.push({ file: elf.path, message: "has no DWARF (.debug_info): files come from the symbol table's STT_FILE names only; use the vmlinux of the -dbg/-debuginfo package" });
   } catch (e) {
     if (!(e instanceof KbloatInputError) || e.code !== 'bad-dwarf') throw e;
-    warnings.push(`${e.message}; attribution falls back to the symbol table (STT_FILE names)`);
+    warnings.push(warningOf(e, 'attribution falls back to the symbol table (STT_FILE names)'));
   }
 
   progress('attributing sections');
@@ -204,7 +205,7 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
  * With the source tree and the config, Kbuild's Makefiles say why each file is
  * built in (and which files next to them are not), as for a build folder.
  */
-function addReasons(entries: IndexAssembler, source: string, config: string, warnings: string[], progress: (m: string) => void): void {
+function addReasons(entries: IndexAssembler, source: string, config: string, warnings: Warning[], progress: (m: string) => void): void {
   progress('reading Kbuild files');
   const layout: BuildLayout = { buildDir: source, sourceDir: source, sourceRoots: [source], config };
   try {
@@ -219,19 +220,19 @@ function addReasons(entries: IndexAssembler, source: string, config: string, war
     for (const nb of notBuilt) if (!known.has(nb.path)) entries.notBuilt(nb.object, nb);
   } catch (e) {
     if (!(e instanceof KbloatInputError)) throw e;
-    warnings.push(`${e.message}; files are listed without the reason they are built`);
+    warnings.push(warningOf(e, 'files are listed without the reason they are built'));
   }
 }
 
 
 /** A System.map that does not describe this vmlinux is worth a warning (it is not used for sizes). */
-function checkSystemMap(elf: ElfFile, file: string | undefined, warnings: string[]): void {
+function checkSystemMap(elf: ElfFile, file: string | undefined, warnings: Warning[]): void {
   if (!file) return;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    warnings.push(`${file}: ${(e as Error).message}`);
+    warnings.push({ file, message: (e as Error).message });
     return;
   }
   try {
@@ -243,9 +244,9 @@ function checkSystemMap(elf: ElfFile, file: string | undefined, warnings: string
     const addrs = new Map<string, bigint>();
     for (const s of elf.symbols()) if (s.bind !== 0 && s.name) addrs.set(s.name, s.value);
     const check = checkSystemMapMatches(map, addrs);
-    if (!check.matches) warnings.push(`${file} does not match ${elf.path} (another kernel release?); it was ignored`);
+    if (!check.matches) warnings.push({ file, message: `does not match ${elf.path} (another kernel release?); it was ignored` });
   } catch (e) {
     if (!(e instanceof KbloatInputError)) throw e;
-    warnings.push(e.message);
+    warnings.push(warningOf(e));
   }
 }

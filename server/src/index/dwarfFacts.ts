@@ -10,6 +10,7 @@ import { DwarfIndex } from '../binary/dwarf/index';
 import { ElfFile, ElfSymbol, STT_FUNC } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
+import { warningOf } from '../common/warnings';
 
 /**
  * Adds DWARF's declaration lines to the built-in files' functions and the
@@ -24,7 +25,7 @@ export function addDwarfFacts(elf: ElfFile, index: BuildIndex): void {
     dwarf = DwarfIndex.read(elf, { sourceDir: index.build.sourceDir });
   } catch (e) {
     if (!(e instanceof KbloatInputError) || e.code !== 'bad-dwarf') throw e;
-    index.warnings.push(`${e.message}; function lines and inlined copies are left out`);
+    index.warnings.push(warningOf(e, 'function lines and inlined copies are left out'));
     return;
   }
   if (!dwarf) return;

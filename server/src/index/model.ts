@@ -7,8 +7,9 @@
  * (buildTree.ts, systemMap.ts, distro.ts) fill it through assemble.ts.
  */
 import type { ClassBytes, SectionClass } from '../binary/sections';
+import type { Warning } from '../common/warnings';
 
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 export type FileStatus = 'built-in' | 'module' | 'not-built';
 
@@ -94,7 +95,8 @@ export interface BuildIndex {
   unattributed: Record<string, number>;
   /** From DWARF: functions inlined into others, largest total first. */
   inlined?: InlinedEntry[];
-  warnings: string[];
+  /** What was left out or guessed, and why. */
+  warnings: Warning[];
 }
 
 export interface IndexOptions {

@@ -14,6 +14,7 @@ import { BuildLayout } from '../kbuild/layout';
 import { objectSource, tryReadObjectContents } from '../kbuild/objects';
 import { ClassBytes, SectionClass, addBytes } from '../binary/sections';
 import { estimateSizes, parseSystemMap } from '../binary/systemMap';
+import type { Warning } from '../common/warnings';
 
 function classOfType(type: string, inInit: boolean): SectionClass | undefined {
   if (inInit) return 'init';
@@ -45,7 +46,7 @@ export function indexFromSystemMap(layout: BuildLayout, options: IndexOptions): 
   }
   const initBegin = addr('__init_begin');
   const initEnd = addr('__init_end');
-  const warnings: string[] = ['no vmlinux: sizes are estimates from the gaps between System.map addresses'];
+  const warnings: Warning[] = [{ message: 'no vmlinux: sizes are estimates from the gaps between System.map addresses' }];
 
   // Owners from the objects' own symbol tables: globals by name, locals when unique.
   const builtIn = builtInObjects(layout, undefined);

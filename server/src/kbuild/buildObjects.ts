@@ -10,6 +10,7 @@ import { KbloatInputError } from '../common/errors';
 import type { LinkerMap } from '../binary/linkerMap';
 import { BuildLayout, mapObjectPath } from './layout';
 import { parseModFile, parseModulesBuiltin, parseModulesOrder } from './modules';
+import { Warning, warningOf } from '../common/warnings';
 
 
 /** Objects linked into vmlinux according to the archives (vmlinux.a, or built-in.a before 6.1). */
@@ -46,7 +47,7 @@ function topLevelBuiltIns(buildDir: string): string[] {
  * Members of the `lib.a` archives (`lib/lib.a`, `arch/<arch>/lib/lib.a`), which
  * the linker searches rather than links whole: object -> archive.
  */
-export function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<string, string> {
+export function libArchiveMembers(layout: BuildLayout, warnings: Warning[]): Map<string, string> {
   const out = new Map<string, string>();
   const candidates = ['lib/lib.a', ...listDir(path.join(layout.buildDir, 'arch')).map((a) => `arch/${a}/lib/lib.a`)];
   for (const rel of candidates) {
@@ -56,7 +57,7 @@ export function libArchiveMembers(layout: BuildLayout, warnings: string[]): Map<
       for (const obj of listArchiveObjects(abs, layout.buildDir)) out.set(obj, rel);
     } catch (e) {
       if (!(e instanceof KbloatInputError)) throw e;
-      warnings.push(`${e.message}; its members are not listed`);
+      warnings.push(warningOf(e, 'its members are not listed'));
     }
   }
   return out;
@@ -70,7 +71,7 @@ export interface ModuleInfo {
   objects: string[];
 }
 
-export function readModules(layout: BuildLayout, warnings: string[]): ModuleInfo[] {
+export function readModules(layout: BuildLayout, warnings: Warning[]): ModuleInfo[] {
   const text = readText(layout.modulesOrder);
   if (text === undefined) return [];
   const out: ModuleInfo[] = [];

@@ -1,14 +1,15 @@
 /**
  * A model of which objects each directory of a kernel tree builds, and why,
- * read from its Kbuild Makefiles (`Kbuild` wins over `Makefile` in a folder, as
- * in scripts/Makefile.build).
+ * from its Kbuild Makefiles (`Kbuild` wins over `Makefile` in a folder, as in
+ * scripts/Makefile.build).
  *
- * The Makefiles are evaluated by a small GNU make interpreter (the second half of
- * this file): assignments of every flavour, conditionals, `include`, `define`,
- * `$(eval)`, `$(call)` and the text functions. What cannot be known without running
- * the build (`$(shell)`, `$(wildcard)`, compiler probes, `$(call)` of helpers
- * defined outside the tree's Makefiles) evaluates to "unknown", and every object
- * line that depends on it says so instead of guessing.
+ * Each file is read into object lines by objLines.ts; this file owns the tree
+ * around them: which file a folder uses, the environment the top Makefile
+ * exports to the others, the cache of folders per configuration, and the walk
+ * from an object up through its composite parent and the folder descents to the
+ * root that says why it is built in, a module, or not built. It is separate from
+ * objLines.ts because that walk and its explanations are about the tree, not
+ * about reading one Makefile.
  *
  * Descent: the top-level `Makefile` (with the arch Makefile it includes) names the
  * first folders through `init-y`, `core-y`, `drivers-y`, `net-y`, `libs-y`,
@@ -19,61 +20,11 @@
 import * as path from 'node:path';
 import { configValue, KernelConfig } from './dotconfig';
 import { KbloatInputError } from '../common/errors';
-import { MakeEvaluator, normalize, Rec, splitWords, UNK } from './make/evaluator';
+import { UnknownForm } from './make/expand';
+import { normalize } from './make/text';
+import { checkText, finish, KbuildDir, ObjLine, ObjListReader, ParseOptions, parseKbuildMakefile } from './objLines';
 
-export type LineValue = 'y' | 'm' | 'n' | 'unknown';
-
-export interface Guard {
-  /** The directive as written, e.g. 'ifeq ($(CONFIG_X86_32),y)'. */
-  text: string;
-  /** True for the `else` branch of that directive. */
-  negated: boolean;
-  line: number;
-  state: 'on' | 'off' | 'unknown';
-}
-
-export interface ObjLine {
-  dir: string;
-  file: string;
-  line: number;
-  kind: 'obj' | 'lib' | 'composite' | 'subdir';
-  /** The list variable as written, e.g. 'obj-$(CONFIG_SERIAL_8250)' or '8250-y'. */
-  listVar: string;
-  /** The list variable after expansion, e.g. 'obj-y', 'obj-', '8250-y'; null when it could not be evaluated. */
-  list: string | null;
-  /** The Kconfig symbol in the list variable ('CONFIG_SERIAL_8250'), null for `obj-y` and friends. */
-  condition: string | null;
-  /** Every Kconfig symbol the line depends on: its list variable, its value's functions, its enclosing conditionals. */
-  configRefs: string[];
-  /** 'kernel/fork.o', 'drivers/tty/serial/8250/8250.o', or a folder 'kernel/sched/'. */
-  target: string;
-  /** For members of a composite object: the composite, e.g. 'drivers/tty/serial/8250/8250.o'. */
-  composite?: string;
-  guards: Guard[];
-  /** What the line contributes under the configuration it was evaluated with. */
-  value: LineValue;
-  /** Why the value is what it is, when that is not plain from the list variable. */
-  note?: string;
-}
-
-export interface UnknownForm {
-  file: string;
-  line: number;
-  text: string;
-  reason: string;
-}
-
-export interface KbuildDir {
-  dir: string;
-  /** The files read: the kbuild file first, then what it included. */
-  files: string[];
-  lines: ObjLine[];
-  unknowns: UnknownForm[];
-  /** False when no configuration was given: lines depending on Kconfig then have the value 'unknown'. */
-  withConfig: boolean;
-}
-
-export interface Reason {
+interface Reason {
   status: 'built-in' | 'module' | 'not-built' | 'unknown';
   /** From the object's own line up through its composite parent and the directory descents. */
   chain: ObjLine[];
@@ -82,149 +33,8 @@ export interface Reason {
   text: string;
 }
 
-export interface ParseOptions {
-  config?: KernelConfig;
-  /** Variables exported by the top-level Makefile (SRCARCH, BITS, ...). */
-  env?: Map<string, string>;
-  /** Variables given on make's command line; assignments in the Makefiles do not change them. */
-  overrides?: Map<string, string>;
-  /** Reads a tree-relative file for `include`; without it includes are noted as unknown. */
-  readFile?: (relPath: string) => string | undefined;
-  /** Classify the top-level lists (core-y, libs-y, ...) instead of obj-y: for the top Makefile and the arch Makefile. */
-  topLevel?: boolean;
-  /**
-   * Whether make sees string options without their quotes, as it does from Linux 5.16 on
-   * (auto.conf stopped quoting them). Default true.
-   */
-  unquoteStrings?: boolean;
-}
-
-const MAX_MAKEFILE = 8 << 20;
 const MAX_DESCENT = 64;
 const MAX_INDEX_DIRS = 20000;
-
-/** Parse one Kbuild Makefile of folder `dir` ('' for the root) into its object lines. */
-export function parseKbuildMakefile(text: string, dir: string, file: string, options: ParseOptions = {}): KbuildDir {
-  const ev = newEvaluator(dir, options);
-  ev.run(file, checkText(text, file));
-  return finish(ev, dir, options.topLevel ?? false);
-}
-
-function checkText(text: string, file: string): string {
-  if (text.length > MAX_MAKEFILE) throw new KbloatInputError('bad-makefile', `is too large (${text.length} bytes) for a Makefile`, file);
-  if (text.includes('\0')) throw new KbloatInputError('bad-makefile', 'is not a text file (it contains NUL bytes)', file);
-  return text;
-}
-
-function newEvaluator(dir: string, o: ParseOptions): MakeEvaluator {
-  const overrides = new Map(o.overrides ?? []);
-  if (!overrides.has('obj')) overrides.set('obj', dir === '' ? '.' : dir);
-  if (!overrides.has('src')) overrides.set('src', dir === '' ? '.' : dir);
-  for (const v of ['srctree', 'objtree']) if (!overrides.has(v)) overrides.set(v, '.');
-  const readFile = o.readFile ? (p: string) => (p.length ? o.readFile!(p) : undefined) : undefined;
-  return new MakeEvaluator({ config: o.config, env: o.env ?? new Map(), overrides, readFile, topLevel: o.topLevel ?? false, checkText, unquoteStrings: o.unquoteStrings ?? true });
-}
-
-/** Turn the evaluator's recorded assignments into object lines with their values. */
-function finish(ev: MakeEvaluator, dir: string, topLevel: boolean): KbuildDir {
-  const recs = ev.finalize();
-  const lines: ObjLine[] = [];
-  // A name is a composite when `name.o` appears in an object list and `name-y`/`-objs`/`-m`/`-<config>` is assigned.
-  const objWords = new Set<string>();
-  for (const r of recs) if (r.cls.kind === 'obj' || r.cls.kind === 'lib') for (const w of [...r.words, ...r.dropped]) if (w.endsWith('.o')) objWords.add(w.slice(0, -2));
-  const finals = new Map<string, { words: Set<string>; tainted: boolean }>();
-  const finalOf = (name: string) => {
-    let f = finals.get(name);
-    if (!f) {
-      const v = ev.finalValue(name);
-      const words = splitWords(v).filter((w) => !w.includes(UNK));
-      f = { words: new Set(topLevel ? words.map(folderWord) : words), tainted: v.includes(UNK) };
-      finals.set(name, f);
-    }
-    return f;
-  };
-  const rel = (w: string) => (topLevel ? normalize(w) : normalize(dir === '' ? w : `${dir}/${w}`));
-
-  // `obj-y := $(filter-out x.o,$(obj-y))` names again what earlier lines named: keep the first line of each word
-  // (among lines that are evaluated; a line in a branch not taken never hides one that is).
-  const named = new Set<string>();
-  for (const r of recs) {
-    const c = r.cls;
-    if (c.kind === 'comp' && !objWords.has(c.name)) continue;
-    const listName = `${c.name}-${c.suffix}`;
-    const selfRef = c.suffix !== null && (r.rhsRaw.includes(`$(${listName})`) || r.rhsRaw.includes(`\${${listName}}`));
-    // A plain reassignment (`:=`, `=`) that repeats words is the same rewriting in another spelling.
-    const dedupe = r.state === 'on' && (selfRef || (r.op !== '+=' && r.op !== '?='));
-    const emit = (word: string, dropped: boolean) => {
-      let kind: ObjLine['kind'];
-      let target: string;
-      if (c.kind === 'comp') kind = 'composite';
-      else if (c.kind === 'subdir' || word.endsWith('/')) kind = 'subdir';
-      else if (c.kind === 'lib' || (c.kind === 'root' && c.name === 'libs')) kind = 'lib';
-      else kind = 'obj';
-      if (kind === 'subdir') target = rel(word.replace(/\/+$/, '')) + '/';
-      else target = rel(word);
-      const value = dropped ? (r.actualUnknown ? 'unknown' : 'n') : valueOf(r, word, finalOf);
-      const line: ObjLine = {
-        dir,
-        file: r.file,
-        line: r.line,
-        kind,
-        listVar: r.lhsRaw,
-        list: c.suffix === null ? null : `${c.name}-${c.suffix}`,
-        condition: firstConfig(r.lhsRaw),
-        configRefs: r.configRefs,
-        target,
-        guards: r.guards,
-        value,
-      };
-      if (c.kind === 'comp') line.composite = rel(c.name + '.o');
-      if (dropped && value === 'n') line.note = `left out by a $(if/filter) on ${r.configRefs.join(', ') || 'a condition'} in its value`;
-      else if (dropped) line.note = `named only by a $(if/filter) on ${r.configRefs.join(', ') || 'a condition'} in its value`;
-      else if (value === 'n' && r.state === 'on' && (c.suffix === 'y' || c.suffix === 'm' || c.suffix === 'objs'))
-        line.note = `removed from ${c.name}-${c.suffix} further down the Makefile`;
-      lines.push(line);
-    };
-    for (const w0 of r.words) {
-      const w = topLevel ? folderWord(w0) : w0;
-      if (w.includes(UNK) || (dedupe && named.has(`${listName}\0${w}`))) continue;
-      if (r.state === 'on') named.add(`${listName}\0${w}`);
-      emit(w, false);
-    }
-    for (const w of r.dropped) emit(w, true);
-    if (r.words.some((w) => w.includes(UNK))) ev.noteUnknown(r.file, r.line, `${r.lhsRaw} ${r.op} ${r.rhsRaw}`, 'part of the value could not be evaluated');
-  }
-  return { dir, files: ev.filesRead, lines, unknowns: ev.unknowns, withConfig: ev.hasConfig };
-}
-
-/**
- * Before 6.1 the top Makefile rewrites its lists in place
- * (`core-y := $(patsubst %/, %/built-in.a, $(core-y))`; built-in.o before 4.13, lib.a for libs-y):
- * those name the same folders.
- */
-function folderWord(w: string): string {
-  return w.replace(/\/(built-in\.[ao]|lib\.a)$/, '/');
-}
-
-function valueOf(r: Rec, word: string, finalOf: (n: string) => { words: Set<string>; tainted: boolean }): LineValue {
-  if (r.state === 'off') return 'n';
-  if (r.state === 'unknown' || r.cls.suffix === null) return 'unknown';
-  const s = r.cls.suffix;
-  const accepted = s === 'y' || s === 'm' || (r.cls.kind === 'comp' && s === 'objs');
-  if (!accepted) return 'n';
-  const f = finalOf(`${r.cls.name}-${s}`);
-  if (!f.words.has(word)) return f.tainted ? 'unknown' : 'n';
-  // lib-m objects go into lib.a like lib-y ones; root lists and subdir-m name folders to enter.
-  if (s === 'm' && r.cls.kind !== 'lib') return 'm';
-  return 'y';
-}
-
-function firstConfig(s: string): string | null {
-  const m = /CONFIG_[A-Za-z0-9_]+/.exec(s);
-  return m ? m[0] : null;
-}
-
-/** Tree-relative, '/'-separated, without './'. */
 
 /** Which arch folder a configuration is for; the Kconfig symbol each arch selects for itself. */
 const ARCH_SYMBOLS: [string, string][] = [
@@ -242,7 +52,7 @@ export function inferSrcArch(config: KernelConfig): string | undefined {
   return undefined;
 }
 
-export interface KbuildTreeOptions {
+interface KbuildTreeOptions {
   /** The arch folder under arch/ (x86, arm64, ...); inferred from the configuration when absent. */
   srcArch?: string;
   /** make's ARCH=; defaults to srcArch. */
@@ -331,7 +141,8 @@ export class KbuildTree {
     const env = new Map([['sub_make_done', '1'], ['MAKE_VERSION', '4.3'], ['CURDIR', '.'], ['abs_srctree', '.'], ['abs_objtree', '.'], ['MAKE', 'make'], ['MAKEFILE_LIST', 'Makefile']]);
     const overrides = this.overrides(ctx);
     const opts: ParseOptions = { config: ctx.config, env, overrides, readFile: (p) => this.read(p), topLevel: true, unquoteStrings: this.unquoteStrings() };
-    const ev = newEvaluator('', opts);
+    const reader = new ObjListReader('', opts);
+    const ev = reader.make;
     const unknowns: UnknownForm[] = [];
     const top = this.read('Makefile');
     try {
@@ -344,7 +155,7 @@ export class KbuildTree {
       if (!(e instanceof KbloatInputError)) throw e;
       unknowns.push({ file: e.file ?? 'Makefile', line: 0, text: '', reason: e.message });
     }
-    const topDir = finish(ev, '', true);
+    const topDir = finish(reader, '', true);
     ctx.env = ev.exportedValues(env);
     // ARCH_CORE, ARCH_LIB and ARCH_DRIVERS (6.1+) only repeat the arch Makefile's lists, already recorded above.
     const kbOverrides = new Map(overrides);

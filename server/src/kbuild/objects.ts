@@ -11,6 +11,7 @@ import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT
 import { KbloatInputError } from '../common/errors';
 import { BuildLayout, sourceRelative } from './layout';
 import { ClassBytes, addBytes, classifySection } from '../binary/sections';
+import { Warning, warningOf } from '../common/warnings';
 
 const CMD_HEAD_LIMIT = 1 << 20;
 
@@ -135,12 +136,12 @@ export function readObjectContents(file: string): ObjectContents {
 }
 
 /** Like readObjectContents, but a missing or broken object yields undefined and a warning. */
-export function tryReadObjectContents(file: string, warnings: string[]): ObjectContents | undefined {
+export function tryReadObjectContents(file: string, warnings: Warning[]): ObjectContents | undefined {
   try {
     return readObjectContents(file);
   } catch (e) {
     if (e instanceof KbloatInputError) {
-      warnings.push(e.message);
+      warnings.push(warningOf(e));
       return undefined;
     }
     throw e;

@@ -4,8 +4,12 @@
  * decides are evaluated (`#ifdef CONFIG_X`, `#ifndef`, `defined()`,
  * `IS_ENABLED()`, `IS_BUILTIN()`, `IS_MODULE()`, `IS_REACHABLE()`, with `!`,
  * `&&`, `||`, parentheses); anything else is unknown, and unknown never turns
- * code off.
+ * code off. Directives are read from the text with comments blanked by the one
+ * C blanker, so that an `#if` inside a comment opens nothing and a comment
+ * after a condition is not part of it.
  */
+import { blankCommentsAndStrings } from '../c/blank';
+
 export interface Conditional {
   /** The directive's condition as written (`CONFIG_X` for #ifdef). */
   text: string;
@@ -17,7 +21,8 @@ export interface Conditional {
 
 /** The conditionals enclosing each line, computed in one pass over the text. */
 export function enclosingConditionals(text: string): (line: number) => Conditional[] {
-  const lines = text.split('\n');
+  // Split at CRLF too: `(.*)$` below would not match across a `\r`.
+  const lines = blankCommentsAndStrings(text).split(/\r?\n/);
   const snapshots: Conditional[][] = new Array(lines.length);
   // Each open conditional keeps the conditions of its earlier branches, as expressions.
   const stack: { current: Conditional; earlier: string[] }[] = [];
@@ -26,7 +31,8 @@ export function enclosingConditionals(text: string): (line: number) => Condition
     const m = /^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/.exec(lines[i]);
     if (!m) continue;
     const [, directive, rest] = m;
-    const cond = rest.replace(/\/\*.*?\*\/|\/\/.*$/g, '').trim();
+    // A comment inside the condition left a run of blanks: one space reads as the author wrote it.
+    const cond = rest.trim().replace(/\s+/g, ' ');
     if (directive === 'ifdef' || directive === 'ifndef' || directive === 'if') {
       stack.push({ current: { text: cond, kind: directive, inElse: false, line: i }, earlier: [asExpression(directive, cond)] });
     } else if (directive === 'endif') {

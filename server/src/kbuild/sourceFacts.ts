@@ -16,6 +16,7 @@ import { builtInObjects, libArchiveMembers, readModules } from './buildObjects';
 import { KbuildTree } from './makefiles';
 import type { BuildLayout } from './layout';
 import { objectSource } from './objects';
+import type { Warning } from '../common/warnings';
 
 export interface ObjectFacts {
   source?: string;
@@ -40,7 +41,7 @@ export interface SourceFactsRequest {
 
 /** Every object the build's archives and module lists name. */
 export function allBuildObjects(layout: BuildLayout): string[] {
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   return [
     ...new Set([
       ...builtInObjects(layout, undefined),

@@ -1,7 +1,7 @@
 /**
  * "Modularize this": which Kconfig symbols put code into vmlinux that could be
  * a loadable module instead, how many resident bytes would leave the kernel
- * proper, and what blocks it (see modularizeBlockers.ts).
+ * proper, and what blocks it (see blockers.ts).
  *
  * How objects are counted. An object belongs to every symbol on its Makefile
  * chain that is y (`obj-$(CONFIG_A) += a/` in the parent folder, then
@@ -28,7 +28,9 @@ import type { BuildIndex, FileEntry } from '../index/model';
 import { configValue, KernelConfig, parseDotConfig } from '../kbuild/dotconfig';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
-import { inferSrcArch, KbuildTree, ObjLine } from '../kbuild/makefiles';
+import { warningText } from '../common/warnings';
+import { inferSrcArch, KbuildTree } from '../kbuild/makefiles';
+import { ObjLine } from '../kbuild/objLines';
 import { KconfigPos, KconfigSymbol, KconfigTree, parseKconfigTree, symbolType } from '../kbuild/kconfig/parser';
 import { evalKconfigExpr } from '../kbuild/kconfig/eval';
 import { BuildLayout, locateBuild, sourceRelative } from '../kbuild/layout';
@@ -183,7 +185,7 @@ export class ModularizeAnalysis {
       this.kconfig = null;
       return undefined;
     }
-    if (this.kconfig.warnings.length) this.warnings.push(`the Kconfig tree has ${this.kconfig.warnings.length} problems, e.g. ${this.kconfig.warnings[0]}`);
+    if (this.kconfig.warnings.length) this.warnings.push(`the Kconfig tree has ${this.kconfig.warnings.length} problems, e.g. ${warningText(this.kconfig.warnings[0])}`);
     return this.kconfig;
   }
 
@@ -429,7 +431,7 @@ export class ModularizeAnalysis {
     const candidate = symbol ? this.candidate(symbol) : undefined;
     const kconfigFile = this.kconfigFileFor(own?.dir ?? path.posix.dirname(f.object));
     const edited = new Set([candidate?.definition?.file, kconfigFile].filter((x): x is string => !!x));
-    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => edited.has(w.slice(0, w.search(/:\d+: /))));
+    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => w.file !== undefined && edited.has(w.file)).map(warningText);
     const alone = !candidate && own?.listVar === 'obj-y' ? this.objectBlockers(f.object) : undefined;
     return {
       ...base,

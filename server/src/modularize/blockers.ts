@@ -17,7 +17,7 @@ import type { FileEntry } from '../index/model';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import type { BuildLayout } from '../kbuild/layout';
-import { blankCommentsAndStrings } from './edits';
+import { blankCommentsAndStrings } from '../c/blank';
 import { ObjectLinkage, readObjectLinkage } from '../kbuild/objects';
 
 export type BlockerKind = 'reference' | 'selected-by-bool' | 'initcall' | 'param' | 'core-path';
@@ -274,9 +274,9 @@ export class BlockerFinder {
   }
 }
 
-/** The lines with comments, string literals and preprocessor directives blanked (line numbers kept). */
+/** The lines with comments, string literals and preprocessor directive lines blanked (line numbers kept). */
 function codeLines(text: string): string[] {
-  return blankCommentsAndStrings(text).split('\n').map((l) => (/^\s*#/.test(l) ? '' : l));
+  return blankCommentsAndStrings(text, { directiveLines: true }).split('\n');
 }
 
 function escapeRegExp(s: string): string {

@@ -11,9 +11,11 @@
  */
 import * as path from 'node:path';
 import { parseKconfigFile } from '../kbuild/kconfig/parser';
-import {
-  cSourceModuleEdits, dotconfigSetModule, EditResult, kconfigAddEntry, kconfigMakeTristate, makefileNewOption, newOptionName, TextEdit,
-} from './edits';
+import { cSourceModuleEdits } from './edits/csource';
+import { dotconfigSetModule } from './edits/dotconfig';
+import { kconfigAddEntry, kconfigMakeTristate, newOptionName } from './edits/kconfig';
+import { makefileNewOption } from './edits/makefile';
+import type { EditResult, TextEdit } from './edits/text';
 import { humanSize } from '../shared/units';
 
 /** What would break, as the feasibility analysis found it. */

@@ -1,6 +1,6 @@
 /**
  * Everything the Modularize actions, lens and diagnostic notes need from the
- * feasibility analysis (core/modularize.ts) of one build, as plain data: made
+ * feasibility analysis (analysis.ts) of one build, as plain data: made
  * in a worker thread (modularizeWorker.ts), since the analysis reads every
  * built-in object's symbol table and the whole Kconfig tree, and looked up on
  * the server's thread without further I/O.

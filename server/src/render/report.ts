@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { BuildIndex, FileEntry } from '../index/model';
 import { ClassBytes, SECTION_CLASSES, residentBytes, sumBytes } from '../binary/sections';
 import { humanSize } from '../shared/units';
+import { warningText } from '../common/warnings';
 
 export type ReportGrouping = 'dir' | 'file' | 'function' | 'config';
 
@@ -41,7 +42,7 @@ export function reportJson(index: BuildIndex): unknown {
     })),
     unattributed: index.unattributed,
     ...(index.inlined ? { inlined: index.inlined } : {}),
-    warnings: index.warnings,
+    warnings: index.warnings.map(warningText),
   };
 }
 
@@ -116,7 +117,7 @@ export function reportTable(index: BuildIndex, by: ReportGrouping, top: number):
   const counts = { 'built-in': 0, module: 0, 'not-built': 0 };
   for (const f of index.files) counts[f.status]++;
   out.push(`files:         ${counts['built-in']} built in · ${counts.module} in modules · ${counts['not-built']} not built`);
-  for (const w of index.warnings) out.push(`warning: ${w}`);
+  for (const w of index.warnings) out.push(`warning: ${warningText(w)}`);
   return out.join('\n') + '\n';
 }
 

@@ -18,6 +18,7 @@ import { locateBuild } from '../kbuild/layout';
 import { readConfig } from '../kbuild/sourceFacts';
 import { IndexLookups } from '../index/lookups';
 import type { IndexState, StatusParams } from '../shared/protocol';
+import { warningText } from '../common/warnings';
 
 /** What the indexing job is given (it crosses to the worker thread). */
 export interface IndexJobInput {
@@ -116,7 +117,7 @@ export class IndexService {
       // A build without a readable config still has sizes; only config-based answers are lost.
     }
     this.lookups = new IndexLookups(index, config);
-    this.setState('ready', index.warnings.length ? index.warnings.join('; ') : undefined);
+    this.setState('ready', index.warnings.length ? index.warnings.map(warningText).join('; ') : undefined);
     this.listener.indexed?.(this.lookups);
   }
 

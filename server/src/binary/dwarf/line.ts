@@ -14,7 +14,7 @@ export interface FileTable {
   /**
    * Paths as the compiler wrote them, joined with their directory but not with
    * the comp_dir (absolute, or relative to the comp_dir); normalised later, only
-   * for the files that are used (see dwarfPaths.ts).
+   * for the files that are used (see paths.ts).
    */
   files: string[];
   /** The DW_AT_decl_file number of files[0]: 1 before DWARF 5, 0 from DWARF 5 on. */

@@ -3,7 +3,7 @@
  * gcc for every unit), the range lists of DW_AT_ranges (.debug_ranges in DWARF
  * 2-4, .debug_rnglists in DWARF 5), and the indirections of DWARF 5 through
  * .debug_addr and .debug_str_offsets. Addresses are bias-relative numbers
- * (see dwarfForms.ts).
+ * (see forms.ts).
  */
 import { DwarfCursor, dwarfError } from './forms';
 import type { DwarfSections } from './sections';

@@ -37,7 +37,7 @@ export class DwarfSections {
   private cache = new Map<DwarfSectionName, Buffer | undefined>();
   private headers = new Map<DwarfSectionName, ElfSection>();
   readonly le: boolean;
-  /** The address bias (see dwarfForms.ts): the first code address of the image, split in halves. */
+  /** The address bias (see forms.ts): the first code address of the image, split in halves. */
   readonly biasHi: number;
   readonly biasLo: number;
   readonly bias: bigint;

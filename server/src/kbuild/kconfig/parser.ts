@@ -9,15 +9,16 @@
  * `source` statements are expanded, from the variables of the Kconfig files and
  * the few that make passes in (`SRCARCH`, `ARCH`, `srctree`).
  *
- * Problems are warnings (`file:line: message`), never exceptions, because a file
- * open in an editor is often half-written and one bad file must not hide the
- * rest of the tree. Blocks (`if`, `menu`, `choice`) left open at the end of a
+ * Problems are warnings (`{ file, line, message }`, see common/warnings.ts),
+ * never exceptions, because a file open in an editor is often half-written and
+ * one bad file must not hide the rest of the tree. Blocks (`if`, `menu`, `choice`) left open at the end of a
  * file are closed there with a warning: the kernel's own tool would refuse the
  * file, while we keep what it defines and say what is wrong. The one error
  * thrown is KbloatInputError('bad-config') for a top `Kconfig` that cannot be
  * read at all, since then there is no tree.
  */
 import { KbloatInputError } from '../../common/errors';
+import type { Warning } from '../../common/warnings';
 import { KconfigLine, KconfigMacros, KconfigReader, resolveSourcePath } from './lexer';
 
 export interface KconfigPos {
@@ -92,7 +93,7 @@ export interface KconfigFileResult {
   symbols: KconfigSymbol[];
   choices: KconfigChoice[];
   sources: KconfigSource[];
-  warnings: string[];
+  warnings: Warning[];
 }
 
 export interface KconfigTree {
@@ -105,7 +106,7 @@ export interface KconfigTree {
   selectedBy: Map<string, { by: string; condition?: string; pos: KconfigPos }[]>;
   /** For each symbol, the symbols that `imply` it. */
   impliedBy: Map<string, { by: string; condition?: string; pos: KconfigPos }[]>;
-  warnings: string[];
+  warnings: Warning[];
 }
 
 export interface KconfigTreeOptions {
@@ -168,7 +169,7 @@ class KconfigParser {
   readonly symbols: KconfigSymbol[] = [];
   readonly choices: KconfigChoice[] = [];
   readonly sources: KconfigSource[] = [];
-  readonly warnings: string[] = [];
+  readonly warnings: Warning[] = [];
   private readonly frames: Frame[] = [];
   private nextOwner = 0;
 
@@ -180,8 +181,8 @@ class KconfigParser {
 
   warn(file: string, line: number, message: string): void {
     // A broken or hostile tree can repeat one mistake endlessly; the first ones say enough.
-    if (this.warnings.length < MAX_WARNINGS) this.warnings.push(`${file}:${line}: ${message}`);
-    else if (this.warnings.length === MAX_WARNINGS) this.warnings.push('further warnings left out');
+    if (this.warnings.length < MAX_WARNINGS) this.warnings.push({ file, line, message });
+    else if (this.warnings.length === MAX_WARNINGS) this.warnings.push({ message: 'further warnings left out' });
   }
 
   parseFile(text: string, file: string): void {
