@@ -25,7 +25,7 @@ import { blankCommentsAndStrings } from './blank';
  * as a variable, field or function name in the kernel: masking one never hides
  * code. Names that are (`__unused`, `__head`, `__safe`, `__free`) are left out.
  */
-export const ANNOTATION_WORDS: ReadonlySet<string> = new Set([
+const ANNOTATION_WORDS: ReadonlySet<string> = new Set([
   // Section placement.
   '__init', '__exit', '__meminit', '__ref', '__refdata', '__sched', '__cpuidle', '__kprobes', '__irq_entry',
   '__softirq_entry', '__exception_irq_entry', '__init_or_module', '__init_memblock', '__lockfunc', '__devinit',
@@ -46,7 +46,7 @@ export const ANNOTATION_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 /** Annotation macros that take an argument list, masked together with it. */
-export const ANNOTATION_CALLS: ReadonlySet<string> = new Set([
+const ANNOTATION_CALLS: ReadonlySet<string> = new Set([
   '__attribute__', '__attribute', '__printf', '__scanf', '__section', '__aligned', '__alias', '__acquires',
   '__releases', '__must_hold', '__alloc_size', '__realloc_size', '__assume_aligned', '__compiletime_error',
   '__compiletime_warning', '__copy', '__counted_by', '__diag_ignore', '__cleanup', '__mode',

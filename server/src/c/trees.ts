@@ -39,8 +39,8 @@ interface Entry {
   timedOut?: boolean;
 }
 
-export const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
-export const DEFAULT_PARSE_BUDGET_MS = 1000;
+const DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024;
+const DEFAULT_PARSE_BUDGET_MS = 1000;
 
 export class DocumentTrees {
   private readonly cache: LRUCache<string, Entry>;

@@ -11,7 +11,7 @@ import { kconfigProblems } from '../kbuild/kconfig/problems';
 import { URI } from '../workspace/uri';
 import type { ServerContext } from './context';
 
-export const KCONFIG_SYNTAX = 'kconfig-syntax';
+const KCONFIG_SYNTAX = 'kconfig-syntax';
 const DEBOUNCE_MS = 50;
 
 /** Kconfig, Kconfig.debug, arch/x86/Kconfig.cpu, ... or any file the client calls Kconfig. */

@@ -40,7 +40,7 @@ export interface SourceFactsRequest {
 }
 
 /** Every object the build's archives and module lists name. */
-export function allBuildObjects(layout: BuildLayout): string[] {
+function allBuildObjects(layout: BuildLayout): string[] {
   const warnings: Warning[] = [];
   return [
     ...new Set([

@@ -28,7 +28,7 @@ import type { BuildIndex, FileEntry } from '../index/model';
 import { configValue, KernelConfig, parseDotConfig } from '../kbuild/dotconfig';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
-import { warningText } from '../common/warnings';
+import { Warning, warningText } from '../common/warnings';
 import { inferSrcArch, KbuildTree } from '../kbuild/makefiles';
 import { ObjLine } from '../kbuild/objLines';
 import { KconfigPos, KconfigSymbol, KconfigTree, parseKconfigTree, symbolType } from '../kbuild/kconfig/parser';
@@ -73,7 +73,7 @@ export interface ModularizeReport {
   /** All candidates (before `top`) and the unblocked ones. */
   candidateCount: number;
   unblockedCount: number;
-  warnings: string[];
+  warnings: Warning[];
 }
 
 export interface FileModularization {
@@ -92,7 +92,7 @@ export interface FileModularization {
    * candidate's definition and kconfigFile), as `file:line: message`: an edit
    * there is unsafe until they are fixed.
    */
-  kconfigProblems?: string[];
+  kconfigProblems?: Warning[];
   /**
    * For an object no option builds (plain obj-y): what would break if it alone
    * became a module behind a new option — references from the rest of the
@@ -111,7 +111,7 @@ interface Chain {
 const MAX_PROPAGATION = 10000;
 
 export class ModularizeAnalysis {
-  readonly warnings: string[] = [];
+  readonly warnings: Warning[] = [];
   private readonly builtIn = new Map<string, FileEntry>();
   private readonly bySource = new Map<string, FileEntry[]>();
   private readonly chains = new Map<string, Chain>();
@@ -185,7 +185,7 @@ export class ModularizeAnalysis {
       this.kconfig = null;
       return undefined;
     }
-    if (this.kconfig.warnings.length) this.warnings.push(`the Kconfig tree has ${this.kconfig.warnings.length} problems, e.g. ${warningText(this.kconfig.warnings[0])}`);
+    if (this.kconfig.warnings.length) this.warnings.push({ message: `the Kconfig tree has ${this.kconfig.warnings.length} problems, e.g. ${warningText(this.kconfig.warnings[0])}` });
     return this.kconfig;
   }
 
@@ -226,7 +226,7 @@ export class ModularizeAnalysis {
       lines = this.kbuildTree().explainObject(obj, this.config!).chain;
     } catch (e) {
       if (!(e instanceof KbloatInputError)) throw e;
-      this.warnings.push(`${obj}: ${e.message}`);
+      this.warnings.push({ file: obj, message: e.message });
     }
     const symbols: string[] = [];
     for (const l of lines) {
@@ -431,7 +431,7 @@ export class ModularizeAnalysis {
     const candidate = symbol ? this.candidate(symbol) : undefined;
     const kconfigFile = this.kconfigFileFor(own?.dir ?? path.posix.dirname(f.object));
     const edited = new Set([candidate?.definition?.file, kconfigFile].filter((x): x is string => !!x));
-    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => w.file !== undefined && edited.has(w.file)).map(warningText);
+    const kconfigProblems = (this.tree()?.warnings ?? []).filter((w) => w.file !== undefined && edited.has(w.file));
     const alone = !candidate && own?.listVar === 'obj-y' ? this.objectBlockers(f.object) : undefined;
     return {
       ...base,
@@ -479,7 +479,7 @@ export class ModularizeAnalysis {
     for (const s of [...this.objectsBySymbol.keys()].sort()) {
       const c = this.candidate(s);
       if (c) found.push(c);
-      else if (!this.tree()!.symbols.has(s.replace(/^CONFIG_/, ''))) this.warnings.push(`${s} is on a Makefile line but no Kconfig file defines it`);
+      else if (!this.tree()!.symbols.has(s.replace(/^CONFIG_/, ''))) this.warnings.push({ message: `${s} is on a Makefile line but no Kconfig file defines it` });
     }
     // A bool menu switch (CONFIG_INPUT_MOUSE) whose objects all belong to tristate
     // candidates (CONFIG_MOUSE_PS2) is not a candidate of its own: those are.
@@ -490,7 +490,7 @@ export class ModularizeAnalysis {
     for (const c of all) if (c.blockers.length === 0) for (const o of c.objects) leaving.add(o);
     let saved = 0;
     for (const o of leaving) saved += residentBytes(this.builtIn.get(o)!.bytes);
-    if (configValue(this.config!, 'CONFIG_MODULES') !== 'y') this.warnings.push('CONFIG_MODULES is not set: no candidate can be a module until it is (it adds the module loader)');
+    if (configValue(this.config!, 'CONFIG_MODULES') !== 'y') this.warnings.push({ message: 'CONFIG_MODULES is not set: no candidate can be a module until it is (it adds the module loader)' });
     const resident = this.index.totals.resident;
     return {
       resident,

@@ -19,6 +19,7 @@ import { readText } from '../common/fsRead';
 import type { BuildLayout } from '../kbuild/layout';
 import { blankCommentsAndStrings } from '../c/blank';
 import { ObjectLinkage, readObjectLinkage } from '../kbuild/objects';
+import { Warning, warningOf } from '../common/warnings';
 
 export type BlockerKind = 'reference' | 'selected-by-bool' | 'initcall' | 'param' | 'core-path';
 
@@ -47,7 +48,7 @@ export interface Blocker {
 }
 
 /** Referring files listed per candidate; the rest are counted in one last blocker. */
-export const MAX_REFERENCE_BLOCKERS = 20;
+const MAX_REFERENCE_BLOCKERS = 20;
 const MAX_SYMBOLS_LISTED = 8;
 /** Sources bigger than this are not searched for a line. */
 const MAX_SOURCE_SEARCH = 4 << 20;
@@ -91,7 +92,7 @@ export class BlockerFinder {
     private readonly layout: BuildLayout,
     /** Built-in objects made from sources (generated ones are not code anyone writes). */
     private readonly builtIn: Map<string, FileEntry>,
-    private readonly warnings: string[],
+    private readonly warnings: Warning[],
     private readonly progress: (m: string) => void,
   ) {}
 
@@ -106,10 +107,10 @@ export class BlockerFinder {
         linkage.set(obj, readObjectLinkage(path.join(this.layout.buildDir, obj)));
       } catch (e) {
         if (!(e instanceof KbloatInputError)) throw e;
-        if (failed++ < 5) this.warnings.push(`${e.message}; its references are not checked`);
+        if (failed++ < 5) this.warnings.push(warningOf(e, 'its references are not checked'));
       }
     }
-    if (failed > 5) this.warnings.push(`${failed - 5} more objects could not be read`);
+    if (failed > 5) this.warnings.push({ message: `${failed - 5} more objects could not be read` });
     const weakOwners = new Map<string, string>();
     for (const [obj, l] of linkage) {
       for (const s of l.defined) if (!this.owners.has(s)) this.owners.set(s, obj);

@@ -5,6 +5,7 @@
 import type { ModularizeReport } from '../modularize/analysis';
 import { alignTable } from './report';
 import { humanSize } from '../shared/units';
+import { warningText } from '../common/warnings';
 
 const FIRST_BLOCKER_WIDTH = 110;
 
@@ -15,7 +16,7 @@ export function modularizeJson(r: ModularizeReport): unknown {
     candidateCount: r.candidateCount,
     unblockedCount: r.unblockedCount,
     candidates: r.candidates,
-    warnings: r.warnings,
+    warnings: r.warnings.map(warningText),
   };
 }
 
@@ -36,6 +37,6 @@ export function modularizeTable(r: ModularizeReport): string {
   const saved = r.resident - r.residentIfModularized;
   out.push(`kernel proper today ${humanSize(r.resident)}, if every unblocked candidate were a module ${humanSize(r.residentIfModularized)} (−${humanSize(saved)})`);
   out.push(`candidates: ${r.candidateCount} · unblocked: ${r.unblockedCount}`);
-  for (const w of r.warnings) out.push(`warning: ${w}`);
+  for (const w of r.warnings) out.push(`warning: ${warningText(w)}`);
   return out.join('\n') + '\n';
 }

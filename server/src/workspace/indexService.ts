@@ -192,6 +192,6 @@ export function indexJob(input: IndexJobInput, progress: (p: IndexJobProgress) =
 }
 
 /** A build folder's index, or in distro mode a debug vmlinux's (from DWARF). */
-export function loadAnyIndex(dir: string, distro: IndexServiceOptions['distro'], options: LoadOptions): LoadedIndex {
+function loadAnyIndex(dir: string, distro: IndexServiceOptions['distro'], options: LoadOptions): LoadedIndex {
   return distro ? loadDistroIndex({ ...options, vmlinux: dir, source: distro.source }) : loadIndex(dir, { ...options, dwarf: true });
 }

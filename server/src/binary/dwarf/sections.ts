@@ -16,7 +16,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { ElfFile, ElfSection, SHF_EXECINSTR, SHF_ALLOC, SHT_NOBITS } from '../elf';
 import { DwarfCursor, dwarfError } from './forms';
 
-export const SHF_COMPRESSED = 0x800;
+const SHF_COMPRESSED = 0x800;
 const ELFCOMPRESS_ZLIB = 1;
 const ELFCOMPRESS_ZSTD = 2;
 /** zlib cannot expand more than ~1032:1; zstd about the same order. A bigger claim is a corrupt header. */

@@ -16,7 +16,7 @@ export type SymbolValue = (name: string) => string | undefined;
 
 const MAX_DEPTH = 200;
 
-export function tristateOf(v: string | undefined): Tristate {
+function tristateOf(v: string | undefined): Tristate {
   return v === 'y' ? 2 : v === 'm' ? 1 : 0;
 }
 

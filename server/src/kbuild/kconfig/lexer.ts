@@ -41,7 +41,7 @@ const ONE_CHAR_OPS = new Set(['!', '(', ')', '=', '<', '>']);
  * Index of the `)` that closes the `(` at `open`, or -1. Only parentheses
  * count, as in the kernel's preprocessor: quotes inside a macro call are text.
  */
-export function closingParen(s: string, open: number): number {
+function closingParen(s: string, open: number): number {
   let depth = 0;
   for (let i = open; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -131,7 +131,7 @@ export function lexLine(line: string): LexedLine {
  * tokens (including a joined line continuation) shown as one space, so that
  * `A && \<newline>\t\tB` reads `A && B` while `!(A||B)` stays as written.
  */
-export function tokenText(line: string, tokens: KconfigToken[], from: number, to: number): string {
+function tokenText(line: string, tokens: KconfigToken[], from: number, to: number): string {
   let out = '';
   for (let i = from; i < to; i++) {
     if (i > from && tokens[i].start > tokens[i - 1].end) out += ' ';
@@ -256,7 +256,7 @@ function splitArgs(s: string): string[] {
 }
 
 /** Width of a line's leading blanks, tabs advancing to the next multiple of 8 as in the kernel's lexer. */
-export function indentWidth(l: string): number {
+function indentWidth(l: string): number {
   let ts = 0;
   for (let i = 0; i < l.length; i++) {
     if (l[i] === '\t') ts = (ts & ~7) + 8;
