@@ -57,12 +57,39 @@ function asExpression(kind: string, cond: string): string {
 
 type Value = boolean | undefined;
 
+/**
+ * The replacement text of a configuration macro as include/generated/autoconf.h
+ * defines it, or undefined when it is not defined: `CONFIG_X` is `1` for y and
+ * the value itself for int, hex and string options; for m only `CONFIG_X_MODULE`
+ * is defined (as `1`), and `CONFIG_X` is not.
+ */
+function macroOf(name: string, valueOf: (symbol: string) => string): string | undefined {
+  const v = valueOf(name);
+  if (v === 'y') return '1';
+  if (v !== 'm' && v !== 'n' && v !== '') return v;
+  const base = /^(CONFIG_\w+)_MODULE$/.exec(name)?.[1];
+  return base !== undefined && valueOf(base) === 'm' ? '1' : undefined;
+}
+
+/** include/linux/kconfig.h's macros of a CONFIG_ name; IS_REACHABLE of an m option depends on whether the file is built as a module, which this does not know. */
+function kconfigMacro(fn: string, name: string, valueOf: (symbol: string) => string): Value {
+  const builtIn = macroOf(name, valueOf) === '1';
+  const module = macroOf(`${name}_MODULE`, valueOf) === '1';
+  switch (fn) {
+    case 'defined': return macroOf(name, valueOf) !== undefined;
+    case 'IS_BUILTIN': return builtIn;
+    case 'IS_MODULE': return module;
+    case 'IS_ENABLED': return builtIn || module;
+    default: return builtIn ? true : module ? undefined : false; // IS_REACHABLE
+  }
+}
+
 /** Evaluates a conditional with `valueOf('CONFIG_X')` → 'y' | 'm' | 'n'. */
 export function evaluate(c: Conditional, valueOf: (symbol: string) => string): Value {
   let v: Value;
   if (c.kind === 'ifdef' || c.kind === 'ifndef') {
     const name = c.text.split(/\s+/)[0];
-    v = /^CONFIG_\w+$/.test(name) ? valueOf(name) !== 'n' : undefined;
+    v = /^CONFIG_\w+$/.test(name) ? kconfigMacro('defined', name, valueOf) : undefined;
     if (c.kind === 'ifndef' && v !== undefined) v = !v;
   } else {
     v = evalExpr(c.text, valueOf);
@@ -118,14 +145,9 @@ function evalExpr(src: string, valueOf: (symbol: string) => string): Value {
       const name = tokens[p++];
       if (peek() === ')') p++;
       if (!name || !/^CONFIG_\w+$/.test(name)) return undefined;
-      const val = valueOf(name);
-      switch (fn[1]) {
-        case 'IS_BUILTIN': return val === 'y';
-        case 'IS_MODULE': return val === 'm';
-        default: return val !== 'n';
-      }
+      return kconfigMacro(fn[1], name, valueOf);
     }
-    if (t === 'defined' && /^CONFIG_\w+$/.test(peek() ?? '')) return valueOf(tokens[p++]) !== 'n';
+    if (t === 'defined' && /^CONFIG_\w+$/.test(peek() ?? '')) return kconfigMacro('defined', tokens[p++], valueOf);
     if (/^[01]$/.test(t)) return t === '1';
     return undefined;
   };
