@@ -192,7 +192,6 @@ describe('lens and hover texts on the Linux 6.1 fixture', { skip: fixtureSkip },
   });
 
   test('aliases at one address (SYSCALL_DEFINE0 on i386) are one function\'s bytes, not twice them', {
-    todo: 'the index adds up every symbol of a syscall, so sys_fork shows __do_sys_fork and its alias __ia32_sys_fork, the same 35 bytes, as 70 B',
   }, () => {
     const aliased: string[] = [];
     for (const f of objectFunctions(path.join(FIXTURE, 'kernel/fork.o')).values()) {

@@ -15,8 +15,12 @@ import { ObjectContents, tryReadObjectContents } from '../kbuild/objects';
 import { BuildIndex, BuildInfo, FileEntry, FunctionEntry, INDEX_FORMAT, InlinedEntry, SectionInfo, SymbolPart, Totals } from './model';
 import type { Warning } from '../common/warnings';
 
-/** A sized symbol as a producer found it, before clones are folded. */
-export type FoundSymbol = SymbolPart & { kind: 'function' | 'variable' };
+/**
+ * A sized symbol as a producer found it, before clones are folded. `at` says
+ * where its bytes start, when the producer knows (an address, or section and
+ * offset in an object): symbols at one place with one size are aliases.
+ */
+export type FoundSymbol = SymbolPart & { kind: 'function' | 'variable'; at?: string };
 
 /** Where a file comes from and why it is (not) built: what a producer knows of it besides bytes. */
 export type FileDescription = Pick<FileEntry, 'path' | 'reason' | 'config' | 'generated' | 'builtinModule'>;
@@ -114,6 +118,7 @@ export function computeTotals(sections: SectionInfo[]): Totals {
 function foldSymbols(syms: FoundSymbol[]): { functions: FunctionEntry[]; variables: FunctionEntry[] } {
   const functions = new Map<string, FunctionEntry>();
   const variables: FunctionEntry[] = [];
+  const places = new Set<string>();
   for (const s of syms) {
     if (s.kind === 'variable') {
       variables.push({ name: s.name, size: s.size, section: s.section });
@@ -121,12 +126,15 @@ function foldSymbols(syms: FoundSymbol[]): { functions: FunctionEntry[]; variabl
     }
     const base = functionBaseName(s.name);
     const f = functions.get(base);
-    const part: SymbolPart = { name: s.name, size: s.size, section: s.section };
+    const place = s.at === undefined ? undefined : `${base}\0${s.at}\0${s.size}`;
+    const alias = place !== undefined && places.has(place);
+    if (place !== undefined) places.add(place);
+    const part: SymbolPart = { name: s.name, size: s.size, section: s.section, ...(alias ? { alias: true as const } : {}) };
     if (!f) {
       functions.set(base, { name: base, size: s.size, section: s.section, parts: [part] });
     } else {
       f.parts!.push(part);
-      f.size += s.size;
+      if (!alias) f.size += s.size;
       // The function's section is where its main body is: the part named like the function.
       if (s.name === base) f.section = s.section;
     }

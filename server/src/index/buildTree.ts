@@ -199,7 +199,7 @@ function indexFromElfWith(
   for (const obj of owners) {
     const ob = att.owners.get(obj) ?? { bytes: {}, bySection: {} };
     const syms = symbolsByOwner.get(obj) ?? [];
-    files.builtIn(obj, describe(obj), { bytes: ob.bytes, sections: ob.bySection, symbols: syms.map((p) => ({ name: p.sym.name, size: p.sym.size, section: p.section.name, kind: p.kind })) });
+    files.builtIn(obj, describe(obj), { bytes: ob.bytes, sections: ob.bySection, symbols: syms.map((p) => ({ name: p.sym.name, size: p.sym.size, section: p.section.name, kind: p.kind, at: p.sym.value.toString(16) })) });
   }
   for (const m of moduleObjects) if (m.contents) files.module(m.object, m.moduleFile, describe(m.object), objectBytes(m.contents));
   for (const nb of notBuilt) files.notBuilt(nb.object, nb);

@@ -167,7 +167,7 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
     entries.builtIn(object, { path: source, ...(builtinModules.has(ko) ? { builtinModule: path.basename(ko) } : {}) }, {
       bytes: ob.bytes,
       sections: ob.bySection,
-      symbols: syms.map((s) => ({ name: s.sym.name, size: s.sym.size, section: s.section, kind: s.kind })),
+      symbols: syms.map((s) => ({ name: s.sym.name, size: s.sym.size, section: s.section, kind: s.kind, at: s.sym.value.toString(16) })),
     });
   }
   if (dwarf) {

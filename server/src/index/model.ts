@@ -17,6 +17,12 @@ export interface SymbolPart {
   name: string;
   size: number;
   section: string;
+  /**
+   * Another name for bytes an earlier part already counts: two symbols at one
+   * address (`__do_sys_fork` and its alias `__ia32_sys_fork` on i386). Listed,
+   * not added to the function's size.
+   */
+  alias?: true;
 }
 
 export interface FunctionEntry extends SymbolPart {

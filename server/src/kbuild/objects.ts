@@ -67,6 +67,8 @@ export interface ObjectSymbol {
   section: string;
   kind: 'function' | 'variable';
   local: boolean;
+  /** Section index and offset: where its bytes start (aliases share it). */
+  at: string;
 }
 
 /** A named symbol with its offset inside its own section: where an input section can be anchored in vmlinux. */
@@ -126,8 +128,8 @@ export function readObjectContents(file: string): ObjectContents {
       if (ai !== undefined && sym.name && !sym.name.startsWith('.L')) anchors.push({ name: sym.name, offset: Number(sym.value), size: sym.size, section: ai });
       if (sym.size === 0 || !sym.name) continue;
       const exec = (sec.flags & SHF_EXECINSTR) !== 0;
-      if (sym.type === STT_FUNC || (sym.type === STT_NOTYPE && exec)) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'function', local: sym.bind === 0 });
-      else if (sym.type === STT_OBJECT || sym.type === STT_NOTYPE) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'variable', local: sym.bind === 0 });
+      if (sym.type === STT_FUNC || (sym.type === STT_NOTYPE && exec)) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'function', local: sym.bind === 0, at: `${sym.shndx}:${sym.value.toString(16)}` });
+      else if (sym.type === STT_OBJECT || sym.type === STT_NOTYPE) symbols.push({ name: sym.name, size: sym.size, section: sec.name, kind: 'variable', local: sym.bind === 0, at: `${sym.shndx}:${sym.value.toString(16)}` });
     }
     return { bytes, bySection, symbols, definedGlobals, allocSections, anchors };
   } finally {

@@ -74,7 +74,9 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
     return inl ? inlinedLens(inl) : { title: 'inlined into callers' };
   }
   const where = file.status === 'module' ? `in ${file.module}` : 'in vmlinux';
-  const parts = entry.parts && entry.parts.length > 1 ? ` (${entry.parts.length} parts)` : '';
+  // An alias is another name for bytes already counted, not a part of its own.
+  const counted = entry.parts?.filter((p) => !p.alias).length ?? 1;
+  const parts = counted > 1 ? ` (${counted} parts)` : '';
   const cls = lookups.classOf(file, entry.section);
   const classNote = cls === 'text' ? '' : ` · ${CLASS_WORDS[cls]}`;
   return { title: `${humanSize(entry.size)} ${where}${parts}${classNote}`, bytes: entry.size };
@@ -141,7 +143,7 @@ export function functionHover(lookups: IndexLookups, sourcePath: string, fn: Sou
   }
   const parts = entry.parts ?? [{ name: entry.name, size: entry.size, section: entry.section }];
   out.push('', '| part | section | bytes |', '|---|---|---:|');
-  for (const p of parts) out.push(`| \`${p.name}\` | ${p.section} (${CLASS_WORDS[lookups.classOf(file, p.section)]}) | ${exactBytes(p.size)} |`);
+  for (const p of parts) out.push(`| \`${p.name}\` | ${p.section} (${CLASS_WORDS[lookups.classOf(file, p.section)]}) | ${p.alias ? `${exactBytes(p.size)}, the same bytes (an alias)` : exactBytes(p.size)} |`);
   if (parts.length > 1) out.push(`| total | | ${exactBytes(entry.size)} |`);
   if (file.status === 'built-in') {
     const { rank, of } = lookups.rank(entry.size);

@@ -78,7 +78,7 @@ function rowsFor(index: BuildIndex, by: ReportGrouping): Row[] {
       for (const f of builtIn) {
         for (const fn of [...f.functions, ...f.variables]) {
           const cls = sectionClassOf(index, fn.section);
-          rows.push({ label: `${fn.name}${fn.parts ? ` (${fn.parts.length} parts)` : ''}`, bytes: { [cls]: fn.size }, note: f.path });
+          rows.push({ label: `${fn.name}${fn.parts ? ` (${fn.parts.filter((p) => !p.alias).length} parts)` : ''}`, bytes: { [cls]: fn.size }, note: f.path });
         }
       }
       return rows;
