@@ -5,6 +5,8 @@
  */
 import { KbloatInputError } from '../common/errors';
 import { BadArgument, UsageError } from '../commands/args';
+import { runBisect } from '../commands/bisect';
+import { runBlame } from '../commands/blame';
 import { runCheck } from '../commands/check';
 import { runDiff } from '../commands/diff';
 import { runHistory } from '../commands/history';
@@ -43,6 +45,8 @@ const COMMANDS: Record<string, (argv: string[]) => number> = {
   history: runHistory,
   sweep: runSweep,
   modularize: runModularize,
+  blame: runBlame,
+  bisect: runBisect,
 };
 
 export function main(argv: string[]): number {

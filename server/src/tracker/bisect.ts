@@ -1,0 +1,4 @@
+/**
+ * Bisection of a size regression: being written (issue 18).
+ */
+export {};
