@@ -9,6 +9,7 @@ export type InputErrorCode =
   | 'bad-elf'            // truncated, foreign or inconsistent ELF
   | 'bad-dwarf'          // debug information that is truncated, uses an unknown form, or points outside its section
   | 'bad-archive'        // ar archive that cannot be read
+  | 'bad-bitcode'        // LLVM bitcode object (an LTO build's .o) whose symbol table cannot be read
   | 'bad-system-map'     // System.map unreadable, a stub, or not matching vmlinux
   | 'bad-linker-map'     // vmlinux.map that cannot be read
   | 'bad-cmd'            // .*.cmd file that cannot be read
