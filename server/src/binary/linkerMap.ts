@@ -56,10 +56,18 @@ function clampToNext(inputs: MapInputSection[]): void {
 const MAX_LINE = 1 << 16;
 const DATA_LINE = / (BYTE|SHORT|LONG|QUAD|SQUAD) /;
 
+/** A map lld writes (`make LLVM=1`) starts with its column header instead of GNU ld's archive list. */
+const LLD_HEADER = /^\s*VMA\s+LMA\s+Size\s+Align\s+Out\s+In\s+Symbol\s*$/;
+const LLD_LINE = /^\s*([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\d+) (\s*)(\S.*)$/;
+/** `init/main.o:(.text.kernel_main)`, `lib/lib.a(string.o):(.text)`, `vmlinux.o:(.rodata.str1.1+0x0)`. */
+const LLD_INPUT = /^(.*):\(([^()+]*)(?:\+0x[0-9a-fA-F]+)?\)$/;
+
 export function parseLinkerMap(text: string, file: string): LinkerMap {
   const fail = (msg: string, lineNo: number): never => {
     throw new KbloatInputError('bad-linker-map', `line ${lineNo}: ${msg}`, file);
   };
+  const firstLine = text.slice(0, text.indexOf('\n') + 1 || text.length);
+  if (LLD_HEADER.test(firstLine)) return parseLldMap(text, fail);
   const lines = text.split('\n');
   const sections = new Map<string, MapOutputSection>();
   const includedMembers = new Set<string>();
@@ -171,4 +179,42 @@ export function parseLinkerMap(text: string, file: string): LinkerMap {
     if (!Number.isSafeInteger(v)) fail(`size ${hex} is impossibly large`, lineNo);
     return v;
   }
+}
+
+/**
+ * lld's map: one line per output section, input section and symbol, told apart
+ * by how far the name is indented (0, 8 and 16 spaces past the Align column);
+ * numbers are hexadecimal without `0x`. lld prints no `*fill*` lines and no list
+ * of archive members.
+ */
+function parseLldMap(text: string, fail: (msg: string, lineNo: number) => never): LinkerMap {
+  const sections = new Map<string, MapOutputSection>();
+  const lines = text.split('\n');
+  let current: MapOutputSection | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length > MAX_LINE) fail('line is impossibly long', i + 1);
+    const m = LLD_LINE.exec(line);
+    if (!m) {
+      if (line.trim() !== '') fail(`not a line of an lld map: ${JSON.stringify(line.slice(0, 80))}`, i + 1);
+      continue;
+    }
+    const [, vma, , size, , indent, rest] = m;
+    if (indent.length === 0) {
+      // An output section, or an assignment of the linker script outside any (`. = ALIGN(0x1000)`).
+      current = undefined;
+      if (rest.includes(' = ') || rest.startsWith('. ')) continue;
+      current = { name: rest, addr: BigInt('0x' + vma), size: parseInt(size, 16), inputs: [], fillBytes: 0 };
+      // The same name twice (discarded and kept copies) keeps the first with bytes.
+      if (!sections.has(rest) || sections.get(rest)!.size === 0) sections.set(rest, current);
+    } else if (indent.length <= 8 && current) {
+      const input = LLD_INPUT.exec(rest);
+      if (!input) continue; // an assignment inside the section (`__start_x = .`)
+      // What the linker made itself (`<internal>`: build-id note, synthetic tables) belongs to no object.
+      if (input[1] === '<internal>') continue;
+      current.inputs.push({ name: input[2], addr: BigInt('0x' + vma), size: parseInt(size, 16), object: input[1] });
+    }
+  }
+  for (const sec of sections.values()) clampToNext(sec.inputs);
+  return { sections, includedMembers: new Set() };
 }

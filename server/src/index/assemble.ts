@@ -11,9 +11,10 @@ import { ClassBytes, addBytes } from '../binary/sections';
 import { functionBaseName } from '../binary/symbolNames';
 import type { ModuleInfo } from '../kbuild/buildObjects';
 import type { BuildLayout } from '../kbuild/layout';
-import { ObjectContents, tryReadObjectContents } from '../kbuild/objects';
+import { ObjectContents, splitModuleImage, tryReadObjectContents } from '../kbuild/objects';
+import { KbloatInputError } from '../common/errors';
 import { BuildIndex, BuildInfo, FileEntry, FunctionEntry, INDEX_FORMAT, InlinedEntry, SectionInfo, SymbolPart, Totals } from './model';
-import type { Warning } from '../common/warnings';
+import { Warning, warningOf } from '../common/warnings';
 
 /**
  * A sized symbol as a producer found it, before clones are folded. `at` says
@@ -90,11 +91,25 @@ export interface ModuleObject {
   contents?: ObjectContents;
 }
 
-/** Reads every object of every module the build made (modules.order and the `*.mod` files). */
+/**
+ * Reads every object of every module the build made (modules.order and the
+ * `*.mod` files); an LTO module's objects are bitcode, so their bytes come
+ * from the `.ko`.
+ */
 export function readModuleObjects(layout: BuildLayout, modules: ModuleInfo[], warnings: Warning[]): ModuleObject[] {
-  return modules.flatMap((mod) =>
-    mod.objects.map((object) => ({ object, moduleFile: `${mod.name}.ko`, contents: tryReadObjectContents(path.join(layout.buildDir, object), warnings) })),
-  );
+  return modules.flatMap((mod) => {
+    const objects: ModuleObject[] = mod.objects.map((object) => ({ object, moduleFile: `${mod.name}.ko`, contents: tryReadObjectContents(path.join(layout.buildDir, object), warnings) }));
+    const bitcode = objects.filter((o): o is ModuleObject & { contents: ObjectContents } => o.contents?.bitcode === true);
+    if (bitcode.length === 0) return objects;
+    try {
+      const split = splitModuleImage(path.join(layout.buildDir, mod.ko), bitcode);
+      for (const o of objects) o.contents = split.get(o.object) ?? o.contents;
+    } catch (e) {
+      if (!(e instanceof KbloatInputError)) throw e;
+      warnings.push(warningOf(e, `the bytes of ${mod.name}.ko's objects are not known`));
+    }
+    return objects;
+  });
 }
 
 /** An object's own contents as the bytes of a module file. */

@@ -12,13 +12,14 @@ import { LinkerMap, parseLinkerMap } from '../binary/linkerMap';
 import { checkSystemMapMatches, parseSystemMap } from '../binary/systemMap';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
-import { builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from '../kbuild/buildObjects';
+import { addMapObjects, builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from '../kbuild/buildObjects';
 import { BuildLayout, locateBuild } from '../kbuild/layout';
-import { objectSource, tryReadObjectContents, ObjectContents } from '../kbuild/objects';
+import { isBitcodeFile, objectSource, tryReadObjectContents, ObjectContents } from '../kbuild/objects';
 import { isGeneratedObject, SourceFacts, startSourceFacts } from '../kbuild/sourceFacts';
 import { computeTotals, FileDescription, IndexAssembler, objectBytes, readModuleObjects } from './assemble';
 import { attribute, PlacedSymbol } from './attribution';
 import { addDwarfFacts } from './dwarfFacts';
+import { functionBaseName } from '../binary/symbolNames';
 import type { BuildIndex, BuildInfo, IndexOptions } from './model';
 import { indexFromSystemMap } from './systemMap';
 import { Warning, warningOf } from '../common/warnings';
@@ -65,6 +66,13 @@ function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map
     const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
     if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
   }
+}
+
+/** An LTO build: how many of the built-in objects are bitcode (undefined when none is). */
+function ltoBuild(layout: BuildLayout, objects: Set<string>): { bitcode: number; objects: number } | undefined {
+  let bitcode = 0;
+  for (const obj of objects) if (isBitcodeFile(path.join(layout.buildDir, obj))) bitcode++;
+  return bitcode > 0 ? { bitcode, objects: objects.size } : undefined;
 }
 
 /** Refuses ELF files that are not a linked kernel image, with a reason the user can act on. */
@@ -160,15 +168,26 @@ function indexFromElfWith(
       warnings.push(warningOf(e, 'attribution falls back to symbols'));
     }
   }
-  const builtIn = builtInObjects(layout, map);
-  if (!map) addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings);
+  const builtIn = builtInObjects(layout, undefined);
+  const lto = ltoBuild(layout, builtIn);
+  if (lto) {
+    warnings.push({
+      message:
+        `${lto.bitcode} of ${lto.objects} built-in objects are LLVM bitcode (a clang LTO build): their code is attributed from vmlinux's symbols, ` +
+        `its STT_FILE markers and the objects' own symbol tables${map ? '; the linker map names no objects in an LTO link and was not used' : ''}`,
+    });
+    map = undefined;
+  }
+  if (map) addMapObjects(builtIn, map, layout.buildDir);
+  else addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings);
 
   progress('attributing sections');
-  const resolver = new OwnerResolver(layout, builtIn, warnings);
+  const resolver = new OwnerResolver(layout, builtIn, warnings, elf);
   const att = attribute(elf, {
     map,
     buildDir: layout.buildDir,
-    objects: () => resolver.allContents(),
+    // In an LTO link the few native objects (assembly) cannot anchor sections that LTO's output fills.
+    objects: () => (lto ? new Map() : resolver.allContents()),
     resolveOwner: (sym, fileSym, locals) => resolver.resolve(sym, fileSym, locals),
   });
   warnings.push(...att.warnings);
@@ -261,17 +280,26 @@ function kernelVersion(layout: BuildLayout, elf: ElfFile): string | undefined {
 class OwnerResolver {
   private byBasename?: Map<string, string[]>;
   private globals?: Map<string, string>;
+  /** Bitcode objects' local names: an LTO build promotes some to globals named `name.llvm.<hash>`. */
+  private locals?: Map<string, string[]>;
+  private promoted?: Map<string, string | undefined>;
   private contents = new Map<string, ObjectContents | undefined>();
   private groupOwner = new Map<ElfSymbol[], string | undefined>();
 
-  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: Warning[]) {}
+  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: Warning[], private elf: ElfFile) {}
 
   resolve(sym: ElfSymbol, fileSym: string | undefined, locals: ElfSymbol[]): string | undefined {
     if (sym.bind === 0 && fileSym !== undefined) {
       if (!this.groupOwner.has(locals)) this.groupOwner.set(locals, this.ownerOfGroup(fileSym, locals));
       return this.groupOwner.get(locals);
     }
-    return this.globalOwners().get(sym.name);
+    const owner = this.globalOwners().get(sym.name);
+    if (owner !== undefined) return owner;
+    const promoted = PROMOTED.exec(sym.name);
+    if (promoted) return this.promotedOwner(promoted[2]);
+    // Names the compiler derives from a function (`__cfi_foo`, `foo.cold`) belong where the function does.
+    const base = functionBaseName(sym.name);
+    return base !== sym.name ? this.globalOwners().get(base) : undefined;
   }
 
   private objectContents(obj: string): ObjectContents | undefined {
@@ -298,6 +326,44 @@ class OwnerResolver {
     return this.globals;
   }
 
+  /**
+   * The object of the module whose statics ThinLTO promoted with this hash: one
+   * hash per module, so every `name.llvm.<hash>` of vmlinux with it is a local
+   * of that one object; the object whose own locals hold most of those names.
+   */
+  private promotedOwner(hash: string): string | undefined {
+    if (!this.promoted) {
+      this.promoted = new Map();
+      this.locals = new Map();
+      for (const obj of this.builtIn) {
+        const c = this.objectContents(obj);
+        if (!c?.bitcode) continue;
+        for (const s of c.symbols) {
+          if (!s.local) continue;
+          const list = this.locals.get(s.name);
+          if (list) list.push(obj);
+          else this.locals.set(s.name, [obj]);
+        }
+      }
+      const byHash = new Map<string, string[]>();
+      for (const s of this.elf.symbols()) {
+        const m = PROMOTED.exec(s.name);
+        if (!m) continue;
+        const names = byHash.get(m[2]);
+        if (names) names.push(m[1]);
+        else byHash.set(m[2], [m[1]]);
+      }
+      for (const [h, names] of byHash) {
+        const score = new Map<string, number>();
+        for (const n of names) for (const obj of this.locals.get(n) ?? []) score.set(obj, (score.get(obj) ?? 0) + 1);
+        const ranked = [...score].sort((a, b) => b[1] - a[1]);
+        // A tie is two objects that could both be it: say nothing rather than guess.
+        this.promoted.set(h, ranked.length && (ranked.length === 1 || ranked[0][1] > ranked[1][1]) ? ranked[0][0] : undefined);
+      }
+    }
+    return this.promoted.get(hash);
+  }
+
   private ownerOfGroup(fileSym: string, locals: ElfSymbol[]): string | undefined {
     if (!this.byBasename) {
       this.byBasename = new Map();
@@ -312,15 +378,17 @@ class OwnerResolver {
     }
     const candidates = this.byBasename.get(fileSym) ?? [];
     if (candidates.length <= 1) return candidates[0];
-    // Many objects share the basename: pick the one whose own local symbols match.
+    // Many objects share the basename: pick the one whose own local symbols match
+    // (by name and size; a bitcode object knows no sizes, so by name alone).
     let best: string | undefined;
     let bestScore = 0;
     for (const obj of candidates) {
       const own = this.objectContents(obj);
       if (!own) continue;
-      const names = new Set(own.symbols.filter((s) => s.local).map((s) => `${s.name}\0${s.size}`));
+      const key = own.bitcode ? (s: { name: string; size: number }) => s.name : (s: { name: string; size: number }) => `${s.name}\0${s.size}`;
+      const names = new Set(own.symbols.filter((s) => s.local).map(key));
       let score = 0;
-      for (const l of locals) if (l.size > 0 && names.has(`${l.name}\0${l.size}`)) score++;
+      for (const l of locals) if (l.size > 0 && names.has(key(l))) score++;
       if (score > bestScore) {
         bestScore = score;
         best = obj;
@@ -330,3 +398,5 @@ class OwnerResolver {
   }
 }
 
+/** A static ThinLTO promoted to a global: `name.llvm.<module hash>`. */
+const PROMOTED = /^(.+)\.llvm\.(\d+)$/;

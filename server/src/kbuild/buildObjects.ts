@@ -13,7 +13,11 @@ import { parseModFile, parseModulesBuiltin, parseModulesOrder } from './modules'
 import { Warning, warningOf } from '../common/warnings';
 
 
-/** Objects linked into vmlinux according to the archives (vmlinux.a, or built-in.a before 6.1). */
+/**
+ * Objects linked into vmlinux according to the archives (vmlinux.a, or
+ * built-in.a before 6.1), and the objects the linker map names besides (the
+ * link script's own: head objects, generated ones).
+ */
 export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined): Set<string> {
   const objs = new Set<string>();
   if (layout.vmlinuxArchive) {
@@ -24,10 +28,13 @@ export function builtInObjects(layout: BuildLayout, map: LinkerMap | undefined):
       for (const o of listArchiveObjects(top, layout.buildDir)) objs.add(o);
     }
   }
-  if (map) {
-    for (const sec of map.sections.values()) for (const i of sec.inputs) objs.add(mapObjectPath(i.object, layout.buildDir));
-  }
+  if (map) addMapObjects(objs, map, layout.buildDir);
   return objs;
+}
+
+/** Adds the objects a linker map names to a set of built-in objects. */
+export function addMapObjects(objs: Set<string>, map: LinkerMap, buildDir: string): void {
+  for (const sec of map.sections.values()) for (const i of sec.inputs) objs.add(mapObjectPath(i.object, buildDir));
 }
 
 /** The thin built-in.a of each top-level directory (and of each arch/<arch>/): 4.13 - 6.0. */

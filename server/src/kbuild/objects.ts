@@ -4,9 +4,10 @@
  * bounded: a `.cmd` file is read only up to its `source_` line (the dependency
  * list after it can be tens of kilobytes and is not needed for sizes).
  */
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseCmdFile, cmdFilePathFor } from './cmdfile';
+import { BitcodeSymtab, isBitcode, readBitcodeSymtab } from '../binary/bitcode';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, SHN_UNDEF, SHN_LORESERVE } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
 import { BuildLayout, sourceRelative } from './layout';
@@ -90,10 +91,54 @@ export interface ObjectContents {
   /** The object's allocated sections with bytes (its input sections for the link). */
   allocSections: { name: string; size: number }[];
   anchors: ObjectAnchor[];
+  /**
+   * The object is LLVM bitcode (an LTO build): it has no sections and no sizes
+   * yet, only names; its symbols have size 0 and its code is in vmlinux.o.
+   */
+  bitcode?: true;
 }
 
-/** Reads an object's allocated sections and sized symbols from its own ELF. */
+/** The first bytes of a file say whether it is LLVM bitcode; a missing file is not. */
+export function isBitcodeFile(file: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && isBitcode(head);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readBitcodeObject(file: string): BitcodeSymtab {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (e) {
+    throw new KbloatInputError('io', (e as Error).message, file);
+  }
+  return readBitcodeSymtab(buf, file);
+}
+
+/** What a bitcode object tells of itself: the names it defines, none of them sized. */
+function bitcodeContents(file: string): ObjectContents {
+  const symbols: ObjectSymbol[] = [];
+  const definedGlobals: string[] = [];
+  for (const s of readBitcodeObject(file).symbols) {
+    if (!s.defined) continue;
+    if (s.global) definedGlobals.push(s.name);
+    symbols.push({ name: s.name, size: 0, section: s.section ?? '', kind: s.executable ? 'function' : 'variable', local: !s.global, at: '' });
+  }
+  return { bytes: {}, bySection: {}, symbols, definedGlobals, allocSections: [], anchors: [], bitcode: true };
+}
+
+/** Reads an object's allocated sections and sized symbols from its own ELF (or, for bitcode, its names). */
 export function readObjectContents(file: string): ObjectContents {
+  if (isBitcodeFile(file)) return bitcodeContents(file);
   const elf = ElfFile.open(file);
   try {
     const bytes: ClassBytes = {};
@@ -137,6 +182,58 @@ export function readObjectContents(file: string): ObjectContents {
   }
 }
 
+/**
+ * An LTO module's objects are bitcode; its code is in the `.ko` the module link
+ * made. This splits the `.ko`'s bytes back onto its objects: a module of one
+ * object gets them all; otherwise each sized symbol goes to the object whose own
+ * symbol table names it (a promoted static by its name without `.llvm.<hash>`),
+ * and bytes no symbol covers stay with the module's first object.
+ */
+export function splitModuleImage(koFile: string, objects: { object: string; contents: ObjectContents }[]): Map<string, ObjectContents> {
+  const image = readObjectContents(koFile);
+  const out = new Map<string, ObjectContents>();
+  if (objects.length === 1) {
+    out.set(objects[0].object, image);
+    return out;
+  }
+  const ownerOf = new Map<string, string>();
+  for (const o of objects) for (const sym of o.contents.symbols) if (!ownerOf.has(sym.name)) ownerOf.set(sym.name, o.object);
+  const parts = new Map<string, ObjectContents>(objects.map((o) => [o.object, { bytes: {}, bySection: {}, symbols: [], definedGlobals: [], allocSections: [], anchors: [] }]));
+  const classOf = new Map<string, ReturnType<typeof classifySection>>();
+  const elf = ElfFile.open(koFile);
+  try {
+    for (const sec of elf.sections) {
+      if ((sec.flags & SHF_ALLOC) === 0) continue;
+      classOf.set(sec.name, classifySection({ name: sec.name, executable: (sec.flags & SHF_EXECINSTR) !== 0, writable: (sec.flags & SHF_WRITE) !== 0, nobits: sec.type === SHT_NOBITS, inInitRegion: false }));
+    }
+  } finally {
+    elf.close();
+  }
+  const charged: Record<string, number> = {};
+  for (const sym of image.symbols) {
+    const owner = ownerOf.get(sym.name) ?? ownerOf.get(sym.name.replace(/\.llvm\.\d+$/, ''));
+    if (!owner) continue;
+    const part = parts.get(owner)!;
+    part.symbols.push(sym);
+    if (!sym.local) part.definedGlobals.push(sym.name);
+    const cls = classOf.get(sym.section);
+    if (cls) addBytes(part.bytes, cls, sym.size);
+    part.bySection[sym.section] = (part.bySection[sym.section] ?? 0) + sym.size;
+    charged[sym.section] = (charged[sym.section] ?? 0) + sym.size;
+  }
+  // What no symbol covers (alignment, unnamed constants): the first object's, so that the module's total stays whole.
+  const first = parts.get(objects[0].object)!;
+  for (const [section, size] of Object.entries(image.bySection)) {
+    const rest = size - (charged[section] ?? 0);
+    const cls = classOf.get(section);
+    if (rest <= 0 || !cls) continue;
+    addBytes(first.bytes, cls, rest);
+    first.bySection[section] = (first.bySection[section] ?? 0) + rest;
+  }
+  for (const [object, part] of parts) out.set(object, part);
+  return out;
+}
+
 /** Like readObjectContents, but a missing or broken object yields undefined and a warning. */
 export function tryReadObjectContents(file: string, warnings: Warning[]): ObjectContents | undefined {
   try {
@@ -171,6 +268,7 @@ const KSYMTAB_SYMBOL = /^__ksymtab_(.+)$/;
  * every built-in object of a distro kernel (thousands of files).
  */
 export function readObjectLinkage(file: string): ObjectLinkage {
+  if (isBitcodeFile(file)) return bitcodeLinkage(readBitcodeObject(file));
   const elf = ElfFile.open(file);
   try {
     const sections: string[] = [];
@@ -197,4 +295,26 @@ export function readObjectLinkage(file: string): ObjectLinkage {
   } finally {
     elf.close();
   }
+}
+
+/**
+ * The same from a bitcode object's symbol table: its sections are the ones its
+ * symbols name (initcalls, `.init.setup`), and its exports the `__ksymtab_`
+ * symbols EXPORT_SYMBOL's assembly defines.
+ */
+function bitcodeLinkage(symtab: BitcodeSymtab): ObjectLinkage {
+  const defined: string[] = [];
+  const weak: string[] = [];
+  const undef: string[] = [];
+  const sections = new Set<string>();
+  const exports = new Set<string>();
+  for (const s of symtab.symbols) {
+    if (s.section && s.defined) sections.add(s.section);
+    const m = KSYMTAB_SYMBOL.exec(s.name);
+    if (m && s.defined && !/^(strings|gpl)$/.test(m[1])) exports.add(m[1]);
+    if (!s.global) continue;
+    if (!s.defined) undef.push(s.name);
+    else (s.weak ? weak : defined).push(s.name);
+  }
+  return { defined, weak, undefined: undef, sections: [...sections], exports: [...exports] };
 }
