@@ -4,13 +4,17 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
 export const REPO = path.resolve(__dirname, '..');
-/** The real Linux 6.1 build (read-only). KBLOAT_FIXTURE overrides where it is. */
-export const FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(REPO, '../shared/fixtures/linux-6.1-tinyconfig-i386');
+/**
+ * The real Linux 6.1 build (read-only). KBLOAT_FIXTURE overrides where it is.
+ * Its real path, as kbloat names the files of a build (a link to it is resolved).
+ */
+const GIVEN_FIXTURE = process.env.KBLOAT_FIXTURE ?? path.resolve(REPO, '../shared/fixtures/linux-6.1-tinyconfig-i386');
+export const FIXTURE = existsSync(GIVEN_FIXTURE) ? realpathSync(GIVEN_FIXTURE) : GIVEN_FIXTURE;
 export const HAVE_FIXTURE = existsSync(path.join(FIXTURE, 'vmlinux'));
 export const fixtureSkip = HAVE_FIXTURE ? false : `the Linux 6.1 fixture is not at ${FIXTURE} (set KBLOAT_FIXTURE)`;
 
