@@ -3,15 +3,20 @@
  * 4 KiB table and a function added: budgets that hold (exit 0, one OK line),
  * broken budgets with their top contributors (exit 1), bad input (exit 2).
  * The expected figures come from `kbloat report --json` of the same builds,
- * whose totals the report tests tie to readelf.
+ * whose totals the report tests tie to readelf. A broken growth budget that
+ * the commit justifies (`--justification-from`): commits made in temporary git
+ * repositories, their trailers read by `git interpret-trailers --parse` as the
+ * ground truth for ours.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parsePercent, parseSize } from '../server/src/tracker/budget';
+import { justificationsOf, parseTrailers } from '../server/src/tracker/justification';
 import { humanSize } from '../server/src/shared/units';
-import { runCli, tempDir } from './helpers';
+import { REPO, runCli, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
 interface ReportFile { path: string; status: string; bytes: Record<string, number> }
@@ -119,5 +124,160 @@ test('bad input: exit 2 with one line on stderr', () => {
     assert.match(r.stderr, /^kbloat: [^\n]+\n$/, args.join(' '));
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '');
+  }
+});
+
+/** The CLI from its sources (the justification is newer than dist/). */
+function kbloat(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'server/src/bin/cli.ts'), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    env: { ...process.env, KBLOAT_CACHE_DIR: tempDir('cache'), ...GIT_ENV },
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** git without user or system configuration (no trailer.* settings), as a fixed author. */
+const GIT_ENV = {
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'Kernel Hacker',
+  GIT_AUTHOR_EMAIL: 'hacker@example.com',
+  GIT_COMMITTER_NAME: 'Kernel Hacker',
+  GIT_COMMITTER_EMAIL: 'hacker@example.com',
+};
+
+function git(dir: string, args: string[], input?: string): string {
+  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8', input, env: { ...process.env, ...GIT_ENV } });
+  assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `git interpret-trailers --parse`: the trailers git finds in a message, as `Key: value` lines. */
+function gitTrailers(message: string): string[] {
+  return git(REPO, ['interpret-trailers', '--parse'], message).split('\n').filter((l) => l !== '');
+}
+
+/** A new repository with one empty commit per message; returns the commits' hashes. */
+function repoWith(dir: string, messages: string[]): string[] {
+  git(dir, ['init', '-q']);
+  return messages.map((m) => {
+    git(dir, ['commit', '-q', '--allow-empty', '-F', '-'], m);
+    return git(dir, ['rev-parse', 'HEAD']).trim();
+  });
+}
+
+const REASON = 'panic_budget_table replaces a loop that ran on every panic';
+const JUSTIFIED = `panic: look up budgets in a table\n\nThe loop ran on every panic.\n\nKernel-Size-Justification: panic_budget_table replaces a loop\n  that ran on every panic\nSigned-off-by: Kernel Hacker <hacker@example.com>\n`;
+const UNJUSTIFIED = 'panic: look up budgets in a table\n\nThe loop ran on every panic.\n\nSigned-off-by: Kernel Hacker <hacker@example.com>\n';
+/** The trailer in the middle of the message: a paragraph follows it, so it is no trailer. */
+const TOO_EARLY = 'panic: look up budgets in a table\n\nKernel-Size-Justification: said in the wrong place\n\nThe loop ran on every panic, and this paragraph comes last.\n';
+
+let repo: string;
+let commits: Record<'justified' | 'unjustified' | 'early', string>;
+
+test('the commits\' trailers, as git reads them', () => {
+  repo = tempDir('justify');
+  const [justified, unjustified, early] = repoWith(repo, [JUSTIFIED, UNJUSTIFIED, TOO_EARLY]);
+  commits = { justified, unjustified, early };
+  for (const [rev, expected] of [[justified, [REASON]], [unjustified, []], [early, []]] as const) {
+    const message = git(repo, ['log', '-1', '--format=%B', rev]);
+    const theirs = gitTrailers(message).filter((l) => l.startsWith('Kernel-Size-Justification: ')).map((l) => l.slice('Kernel-Size-Justification: '.length));
+    assert.deepEqual(theirs, expected, `git's trailers of ${rev}`);
+    assert.deepEqual(justificationsOf(message), expected, `our trailers of ${rev}`);
+  }
+});
+
+test('a broken growth budget passes with the justification of the commit, and prints it', () => {
+  const r = kbloat(['check', newBuild.buildDir, '--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', commits.justified, '--source', repo]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  const broken = kbloat(['check', newBuild.buildDir, '--max-growth', '1', '--baseline', oldBuild.buildDir]).stdout.trimEnd().split('\n');
+  assert.match(broken[0], /^resident growth \+[\d.]+% \(.*\) exceeds budget 1% by [\d.]+ percentage points$/);
+  assert.equal(lines[0], `justified: ${broken[0]}`);
+  assert.equal(lines[1], `  Kernel-Size-Justification (${commits.justified.slice(0, 12)}): ${REASON}`);
+  assert.deepEqual(lines.slice(2), broken.slice(1), 'the largest growers follow, as without a justification');
+  // A symbolic revision names the same commit (HEAD is the last one: no trailer).
+  const head = kbloat(['check', newBuild.buildDir, '--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', 'HEAD~2', '--source', repo]);
+  assert.equal(head.status, 0, head.stderr);
+  assert.equal(head.stdout, r.stdout);
+  // A budget that holds says nothing of the justification.
+  const holds = kbloat(['check', newBuild.buildDir, '--max-growth', '50', '--baseline', oldBuild.buildDir, '--justification-from', commits.justified, '--source', repo]);
+  assert.equal(holds.status, 0, holds.stderr);
+  assert.match(holds.stdout, /^OK: resident growth \+[\d.]+% \(\+4,\d{3} B; budget 50%\)\n$/);
+});
+
+test('without the trailer, or with it before the last paragraph, the broken budget fails', () => {
+  for (const rev of [commits.unjustified, commits.early]) {
+    const r = kbloat(['check', newBuild.buildDir, '--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', rev, '--source', repo]);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const lines = r.stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^resident growth \+[\d.]+% .* exceeds budget 1% by [\d.]+ percentage points$/);
+    assert.equal(lines[1], `  not justified: commit ${rev.slice(0, 12)} has no Kernel-Size-Justification trailer`);
+    assert.doesNotMatch(r.stdout, /said in the wrong place/);
+  }
+  // An absolute ceiling is not waived by a justification (and the option says so).
+  const absolute = kbloat(['check', newBuild.buildDir, '--max-resident', '1K', '--justification-from', commits.justified, '--source', repo]);
+  assert.equal(absolute.status, 2);
+  assert.match(absolute.stderr, /^kbloat: --justification-from only justifies growth[^\n]*\n$/);
+});
+
+test('the git tree defaults to the build\'s source tree', () => {
+  // The mini build is in-tree: its source tree is the build folder.
+  const [rev] = repoWith(newBuild.srcDir, [JUSTIFIED]);
+  const r = kbloat(['check', newBuild.buildDir, '--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', 'HEAD']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n')[1], `  Kernel-Size-Justification (${rev.slice(0, 12)}): ${REASON}`);
+});
+
+test('--justification-from: an unknown revision, no git tree, bad combinations: exit 2 with one line', () => {
+  const cases: [string[], RegExp][] = [
+    [['--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', 'no-such-branch', '--source', repo], /unknown revision "no-such-branch"/],
+    [['--max-growth', '50', '--baseline', oldBuild.buildDir, '--justification-from', 'deadbeef', '--source', repo], /unknown revision "deadbeef"/],
+    [['--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', '--output=/tmp/x', '--source', repo], /"--output=\/tmp\/x" is not a revision/],
+    [['--max-growth', '1', '--baseline', oldBuild.buildDir, '--justification-from', 'HEAD', '--source', tempDir('nogit')], /not a git repository/],
+    [['--max-growth', '1', '--baseline', oldBuild.buildDir, '--source', repo], /--source names the git tree of --justification-from/],
+  ];
+  for (const [args, message] of cases) {
+    const r = kbloat(['check', newBuild.buildDir, ...args]);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /^kbloat: [^\n]+\n$/, args.join(' '));
+    assert.match(r.stderr, message, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
+});
+
+test('trailers are parsed as git interpret-trailers --parse parses them', () => {
+  const crafted = [
+    JUSTIFIED, UNJUSTIFIED, TOO_EARLY,
+    'Kernel-Size-Justification: a subject is no trailer\n',
+    'Subject\n\nKey: a\n  continued\n\tmore\nOther : b\n',
+    'Subject\n\nBody\n\nSigned-off-by: A <a@b>\nsome text\nKernel-Size-Justification: a quarter are trailers, one by git\n',
+    'Subject\n\nBody\n\nsome text\nmore text\nKernel-Size-Justification: not all are trailers\n',
+    'Subject\n\nKernel-Size-Justification: before the patch\n---\n kernel/panic.c | 2 +-\nKey: in the patch\n',
+    'Subject\n\nKernel-Size-Justification: before comments\n# a comment\n\n# another\n',
+    'Subject\n\nKernel-Size-Justification: crlf\r\n',
+    'Subject\n\nKey: v\n# ------------------------ >8 ------------------------\nOther: after the scissors\n',
+    'Subject\n\n(cherry picked from commit abc)\nfoo\nbar\nbaz\nKey: v\n',
+    'Subject\n\n(cherry picked from commit abc)\nfoo\nbar\nbaz\nqux\nKey: v\n',
+    'Subject\n\nBody\n\nKey: v\nConflicts:\n\tfile.c\n',
+    'Subject\n\nKey v: x\nKey-2 :x\nkernel-size-justification:   lower case  \n',
+    'Subject\n\nKey: a\n continued: b\n',
+    '\n\nKey: after blank lines\n',
+  ];
+  // And messages put together at random from lines that matter to the rules.
+  const pool = ['Subject', '', '', 'Body text.', 'Key: value', 'Kernel-Size-Justification: because', '  continued', '\tcontinued', 'Signed-off-by: A <a@b>', '(cherry picked from commit 0123abc)', '# comment', '---', '--- a/file', 'Not a: trailer', 'Key : spaced', 'http://example.com/x', ': no key', 'Conflicts:', '\tfile.c', 'Key:', 'key-x:y', '   ', 'Kernel-Size-Justification:'];
+  let seed = 18;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const generated = Array.from({ length: 300 }, () => {
+    const lines = Array.from({ length: 1 + random(10) }, () => pool[random(pool.length)]);
+    return lines.join('\n') + (random(4) ? '\n' : '');
+  });
+  for (const message of [...crafted, ...generated]) {
+    assert.deepEqual(parseTrailers(message).map((t) => `${t.key}: ${t.value}`.trimEnd()), gitTrailers(message).map((l) => l.trimEnd()), JSON.stringify(message));
   }
 });
