@@ -2,20 +2,63 @@
  * `kbloat sweep` on a real git repository of the mini tree with three tagged
  * commits, each adding code: it must build every revision in its own worktree,
  * record them in order with growing resident sizes, leave the repository as it
- * was, and skip everything on a second run.
+ * was, and skip everything on a second run. Sharded: two `--shard K/N` sweeps run
+ * in parallel processes and joined by `history merge` must equal one sequential
+ * sweep of all revisions (the records and their order, dates aside); the merge
+ * refuses the same build twice and lists the expected revisions no shard built,
+ * and bad shard specs are refused.
+ *
+ * The CLI runs from its sources (tsx), as the commands under test are newer than
+ * any bundle. Commands are spawned with argument arrays, never through a shell.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HistoryRecord } from '../server/src/tracker/history';
-import { runCli, tempDir } from './helpers';
+import { REPO, tempDir } from './helpers';
 import { MINIKERNEL_DIR } from './minikernel';
 
 let work: string;
 let repo: string;
 const tags: Record<string, string> = {};
+
+interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** How node runs the CLI from its sources. */
+const CLI = ['--import', 'tsx', path.join(REPO, 'server/src/bin/cli.ts')];
+
+/** The environment of a kbloat run: its index cache inside the test's folder, which `after` removes. */
+function cliEnv(): NodeJS.ProcessEnv {
+  const cache = path.join(work, 'cache');
+  mkdirSync(cache, { recursive: true });
+  return { ...process.env, KBLOAT_CACHE_DIR: cache };
+}
+
+/** kbloat from its sources, waited for. */
+function runCli(args: string[]): CliResult {
+  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: REPO, encoding: 'utf8', maxBuffer: 1 << 30, env: cliEnv() });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** kbloat from its sources in a child process that runs alongside others. */
+function startCli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
 
 function git(args: string[]): string {
   // The identity is given on the command line, so that the test needs no git configuration.
@@ -112,4 +155,164 @@ test('a revision that does not build is reported, the others are tracked, exit 1
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /t1: FAILED: make .*no-such-config-target/);
   assert.equal(runCli(['sweep', '--source', repo, '--revs', 't1', '--history', history]).status, 2, 'no --config');
+});
+
+/** A record without its date (when it was measured), which is all two sweeps of one revision may differ in. */
+function undated(r: HistoryRecord): Omit<HistoryRecord, 'date'> {
+  const { date, ...rest } = r;
+  assert.ok(!Number.isNaN(Date.parse(date)), `${r.label} has a date`);
+  return rest;
+}
+
+function writeRecords(file: string, recs: HistoryRecord[]): void {
+  writeFileSync(file, recs.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+/** One line on stderr: what the CLI prints for bad input. */
+function assertOneLine(r: CliResult, what: string): void {
+  assert.equal(r.stderr.trimEnd().split('\n').length, 1, `${what}: one line on stderr, not ${JSON.stringify(r.stderr)}`);
+}
+
+test('two shards in parallel, merged, equal one sequential sweep', async (t) => {
+  const sweepArgs = (history: string, ...more: string[]): string[] => ['sweep', '--source', repo, '--config', 'defconfig', '--revs', 't1,t2,t3', '--history', history, ...more];
+  const sequential = path.join(work, 'sequential.jsonl');
+  let started = Date.now();
+  const one = runCli(sweepArgs(sequential));
+  const oneMs = Date.now() - started;
+  assert.equal(one.status, 0, one.stderr);
+
+  const shard1 = path.join(work, 'shard-1.jsonl');
+  const shard2 = path.join(work, 'shard-2.jsonl');
+  started = Date.now();
+  const [r1, r2] = await Promise.all([startCli(sweepArgs(shard1, '--shard', '1/2')), startCli(sweepArgs(shard2, '--shard=2/2'))]);
+  const twoMs = Date.now() - started;
+  t.diagnostic(`t1,t2,t3: one sweep ${oneMs} ms, two shards in parallel ${twoMs} ms (speed-up ${(oneMs / twoMs).toFixed(2)}x), on ${os.availableParallelism()} CPUs with a load average of ${os.loadavg()[0].toFixed(1)}`);
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(r2.status, 0, r2.stderr);
+  assert.match(r1.stdout, /built 2, skipped 0/);
+  assert.match(r2.stdout, /built 1, skipped 0/);
+  assert.deepEqual(records(shard1).map((r) => r.label), ['t1', 't3'], 'shard 1/2: the 1st of every 2 revisions');
+  assert.deepEqual(records(shard2).map((r) => r.label), ['t2'], 'shard 2/2: the 2nd of every 2');
+
+  // The files are given in the wrong order on purpose: the order comes from git, not from the arguments.
+  const merged = path.join(work, 'merged.jsonl');
+  const m = runCli(['history', 'merge', shard2, shard1, '--source', repo, '--out', merged, '--expect', 't1,t2,t3']);
+  assert.equal(m.status, 0, m.stderr);
+  assert.match(m.stdout, /^merged 3 records from 2 files -> /);
+  assert.equal(m.stderr, '', 'no gap, and t1..t3 are one line of history');
+  assert.deepEqual(records(merged).map(undated), records(sequential).map(undated), 'the merged shards are the sequential sweep, record for record');
+  assert.deepEqual(records(merged).map((r) => r.commit), [tags.t1, tags.t2, tags.t3]);
+  // The history of the merge reads as any other.
+  const table = runCli(['history', merged]);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /t1[\s\S]*t2[\s\S]*t3/);
+  assert.equal(git(['worktree', 'list']).trim().split('\n').length, 1, 'no worktree left by the parallel sweeps');
+});
+
+test('history merge lists the expected revisions that no shard built, and still writes the rest', () => {
+  const shard1 = path.join(work, 'shard-1.jsonl');
+  assert.ok(existsSync(shard1), 'made by the test before');
+  const out = path.join(work, 'partial.jsonl');
+  const r = runCli(['history', 'merge', shard1, '--source', repo, '--out', out, '--expect', 't1, t2 ,t3,no-such-rev']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /gap: t2 \(between t1 and t3\)/);
+  assert.match(r.stderr, /gap: no-such-rev \(no such revision in the tree\)/);
+  assert.match(r.stdout, /merged 2 records from 1 file -> .*; 2 expected revisions missing: t2, no-such-rev/);
+  assert.deepEqual(records(out).map((x) => x.label), ['t1', 't3']);
+  // Past either end.
+  const shard2 = path.join(work, 'shard-2.jsonl');
+  const ends = runCli(['history', 'merge', shard2, '--source', repo, '--out', out, '--expect', tags.t1 + ',t2,t3']);
+  assert.equal(ends.status, 1);
+  assert.match(ends.stderr, new RegExp(`gap: ${tags.t1} \\(before t2, the first merged record\\)`));
+  assert.match(ends.stderr, /gap: t3 \(after t2, the last merged record\)/);
+  // Without --expect nothing is missing by definition.
+  const plain = runCli(['history', 'merge', shard1, '--source', repo, '--out', out]);
+  assert.equal(plain.status, 0, plain.stderr);
+});
+
+test('history merge refuses the same build twice, records without a commit, and commits the tree lacks', () => {
+  const sequential = path.join(work, 'sequential.jsonl');
+  const shard1 = path.join(work, 'shard-1.jsonl');
+  const shard2 = path.join(work, 'shard-2.jsonl');
+  const out = path.join(work, 'refused.jsonl');
+  const twice = runCli(['history', 'merge', shard1, shard2, sequential, '--source', repo, '--out', out]);
+  assert.equal(twice.status, 2);
+  assertOneLine(twice, 'duplicates');
+  assert.match(twice.stderr, new RegExp(`label "t1" is in ${shard1}:1 and ${sequential}:1`));
+  assert.match(twice.stderr, new RegExp(`label "t2" is in ${shard2}:1 and ${sequential}:2`));
+  assert.match(twice.stderr, new RegExp(`commit ${tags.t3.slice(0, 12)} \\(labels "t3", "t3"\\) is in ${shard1}:2 and ${sequential}:3`));
+  assert.ok(!existsSync(out), 'nothing written');
+
+  // One commit under two labels (a tag and its hash, say) is the same build twice too.
+  const relabelled = path.join(work, 'relabelled.jsonl');
+  writeRecords(relabelled, records(shard2).map((r) => ({ ...r, label: tags.t2 })));
+  const sameCommit = runCli(['history', 'merge', shard2, relabelled, '--source', repo, '--out', out]);
+  assert.equal(sameCommit.status, 2);
+  assert.match(sameCommit.stderr, new RegExp(`commit ${tags.t2.slice(0, 12)} \\(labels "t2", "${tags.t2}"\\) is in ${shard2}:1 and ${relabelled}:1`));
+
+  const noCommit = path.join(work, 'tracked.jsonl');
+  writeRecords(noCommit, records(shard2).map(({ commit, ...r }) => ({ ...r, label: `tracked-${commit?.slice(0, 4)}` })));
+  const untracked = runCli(['history', 'merge', shard1, noCommit, '--source', repo, '--out', out]);
+  assert.equal(untracked.status, 2);
+  assertOneLine(untracked, 'no commit');
+  assert.match(untracked.stderr, /tracked\.jsonl: line 1: record "tracked-\w+" has no commit/);
+
+  const foreign = path.join(work, 'foreign.jsonl');
+  writeRecords(foreign, records(shard2).map((r) => ({ ...r, commit: 'f'.repeat(40) })));
+  const lacking = runCli(['history', 'merge', shard1, foreign, '--source', repo, '--out', out]);
+  assert.equal(lacking.status, 2);
+  assert.match(lacking.stderr, new RegExp(`commit f{40} of "t2" \\(${foreign}:1\\) is not in ${repo}`));
+  assert.ok(!existsSync(out), 'nothing written');
+
+  for (const [args, message] of [
+    [['history', 'merge', '--source', repo, '--out', out], /needs the history files/],
+    [['history', 'merge', shard1, '--out', out], /needs --source TREE/],
+    [['history', 'merge', shard1, '--source', repo], /needs --out FILE/],
+    [['history', 'merge', path.join(work, 'none.jsonl'), '--source', repo, '--out', out], /none\.jsonl: no such history file/],
+    [['history', 'merge', shard1, '--source', repo, '--out', out, '--expect', ','], /--expect names no revision/],
+  ] as const) {
+    const r = runCli([...args]);
+    assert.equal(r.status, 2, args.join(' '));
+    assertOneLine(r, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+test('history merge orders commits of two branches topologically and says so', () => {
+  const sequential = path.join(work, 'sequential.jsonl');
+  // A commit on a branch off t1, made without touching the work tree: t1 < side, and side is unrelated to t2 and t3.
+  const side = git(['commit-tree', `${tags.t1}^{tree}`, '-p', tags.t1, '-m', 'side branch']).trim();
+  const sideFile = path.join(work, 'side.jsonl');
+  writeRecords(sideFile, [{ ...records(sequential)[0], label: 'side', commit: side }]);
+  const out = path.join(work, 'branches.jsonl');
+  const r = runCli(['history', 'merge', sideFile, sequential, '--source', repo, '--out', out]);
+  assert.equal(r.status, 0, r.stderr);
+  const labels = records(out).map((x) => x.label);
+  assert.equal(labels[0], 't1', 'the common ancestor first');
+  assert.ok(labels.indexOf('t2') < labels.indexOf('t3'), 't2 before its descendant t3');
+  assert.equal(labels.length, 4);
+  // git's own answer for the neighbours the merge calls unrelated.
+  const notes = [...r.stderr.matchAll(/note: (\S+) and (\S+) are on different branches/g)].map((m) => [m[1], m[2]]);
+  assert.ok(notes.length >= 1, r.stderr);
+  const commitOf = (l: string): string => (l === 'side' ? side : tags[l]);
+  for (const [a, b] of notes) {
+    const ancestor = spawnSync('git', ['-C', repo, 'merge-base', '--is-ancestor', commitOf(a), commitOf(b)]).status;
+    assert.equal(ancestor, 1, `${a} is not an ancestor of ${b}`);
+  }
+});
+
+test('bad shard specs are refused with one line, exit 2, before anything is built', () => {
+  const history = path.join(work, 'bad-shard.jsonl');
+  for (const spec of ['0/2', '3/2', '2/0', '0/0', '1', 'a/b', '1/2/3', '-1/2', '1.5/2', '1/2x', '', ' ']) {
+    const r = runCli(['sweep', '--source', repo, '--config', 'defconfig', '--revs', 't1,t2', '--history', history, '--shard', spec]);
+    assert.equal(r.status, 2, `--shard "${spec}": ${r.stderr}`);
+    assertOneLine(r, `--shard "${spec}"`);
+    assert.match(r.stderr, /^kbloat: --shard needs K\/N/);
+    assert.ok(!existsSync(history), `--shard "${spec}": nothing was swept`);
+  }
+  // More shards than revisions: the extra shard has nothing to build, and says so with an empty history.
+  const empty = runCli(['sweep', '--source', repo, '--config', 'defconfig', '--revs', 't1', '--history', history, '--shard', '2/2']);
+  assert.equal(empty.status, 0, empty.stderr);
+  assert.match(empty.stdout, /built 0, skipped 0/);
+  assert.equal(readFileSync(history, 'utf8'), '');
 });

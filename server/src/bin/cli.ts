@@ -26,12 +26,14 @@ BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folde
 
 const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|config] [--top N] [--json] [--dwarf] [--no-cache]
        kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
-       kbloat diff OLD NEW [--format bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
-       kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD] [--no-cache]
+       kbloat diff OLD NEW [--format table|markdown|bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
+       kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD [--justification-from REV [--source TREE]]] [--no-cache]
+       kbloat bisect --source TREE --good REV --bad REV --config TARGET --threshold SIZE [--out DIR] [--make-arg ARG]...
        kbloat track [BUILD_DIR] --history FILE --label LABEL [--replace] [--no-cache]
        kbloat history FILE [--html OUT.html] [--title TITLE]
+       kbloat history merge FILE... --source TREE --out FILE [--expect REV1,REV2,...]
        kbloat modularize [BUILD_DIR] [--json] [--top N] [--no-cache]
-       kbloat sweep --source TREE --config TARGET --revs REV1,REV2,... --history FILE [--out DIR] [--make-arg ARG]... [--no-cache]
+       kbloat sweep --source TREE --config TARGET --revs REV1,REV2,... --history FILE [--shard K/N] [--out DIR] [--make-arg ARG]... [--no-cache]
 
 Maps every byte of vmlinux to the source file and function it came from.
 BUILD_DIR is the kernel build folder (in-tree or O=); default: the current folder.

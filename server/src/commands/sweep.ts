@@ -1,9 +1,20 @@
 /**
- * `kbloat sweep`: builds revisions of a kernel git tree and tracks each.
+ * `kbloat sweep`: builds revisions of a kernel git tree and tracks each; with
+ * `--shard K/N`, only the K-th of every N revisions, so that N jobs share a list.
  */
 import { statSync } from 'node:fs';
-import { sweep } from '../tracker/sweep';
+import { Shard, shardRevs, sweep } from '../tracker/sweep';
 import { BadArgument, parseOptions } from './args';
+
+/** `K/N` with 1 <= K <= N, as `--shard` takes it (CI systems number their parallel jobs from 1). */
+function parseShard(spec: string): Shard {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(spec.trim());
+  const shard = m ? { index: Number(m[1]), total: Number(m[2]) } : undefined;
+  if (!shard || shard.index < 1 || shard.index > shard.total) {
+    throw new BadArgument(`--shard needs K/N, the K-th of every N revisions with 1 <= K <= N (1/4 ... 4/4), not "${spec}"`);
+  }
+  return shard;
+}
 
 export function runSweep(argv: string[]): number {
   // --make-arg may be given many times, so it is taken out before the common parser sees it.
@@ -16,7 +27,7 @@ export function runSweep(argv: string[]): number {
     } else if (argv[i].startsWith('--make-arg=')) makeArgs.push(argv[i].slice('--make-arg='.length));
     else rest.push(argv[i]);
   }
-  const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out'], ['--no-cache']);
+  const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out', '--shard'], ['--no-cache']);
   if (o.positional.length) throw new BadArgument(`unexpected argument ${o.positional[0]}`);
   const need = (name: string, what: string): string => {
     const v = o.values.get(name);
@@ -25,11 +36,18 @@ export function runSweep(argv: string[]): number {
   };
   const source = need('--source', 'TREE (a git work tree of the kernel)');
   const config = need('--config', 'TARGET (a make target that writes .config: tinyconfig, defconfig, ...)');
-  const revs = need('--revs', 'REV1,REV2,...').split(',').map((r) => r.trim()).filter(Boolean);
+  const allRevs = need('--revs', 'REV1,REV2,...').split(',').map((r) => r.trim()).filter(Boolean);
   const history = need('--history', 'FILE');
-  if (revs.length === 0) throw new BadArgument('--revs names no revision');
+  if (allRevs.length === 0) throw new BadArgument('--revs names no revision');
+  const shardSpec = o.values.get('--shard');
+  const shard = shardSpec === undefined ? undefined : parseShard(shardSpec);
   if (!statSync(source).isDirectory()) throw new BadArgument(`${source} is not a folder`);
-  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log: (l) => process.stderr.write(`kbloat sweep: ${l}\n`) });
+  const log = (l: string): void => {
+    process.stderr.write(`kbloat sweep: ${l}\n`);
+  };
+  const revs = shard ? shardRevs(allRevs, shard) : allRevs;
+  if (shard) log(`shard ${shard.index}/${shard.total}: ${revs.length} of ${allRevs.length} revisions${revs.length ? `: ${revs.join(', ')}` : ''}`);
+  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log });
   process.stdout.write(`built ${result.built.length}, skipped ${result.skipped.length} (already tracked), failed ${result.failed.length}${result.failed.length ? `: ${result.failed.join(', ')}` : ''}\n`);
   return result.failed.length ? 1 : 0;
 }

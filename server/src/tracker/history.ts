@@ -1,7 +1,9 @@
 /**
  * The bloat tracker's history: one JSON Lines record per measured build, so that
  * the size of the kernel proper can be followed over releases or commits. `track`
- * appends a record, `history` reads them back as a table or an HTML page.
+ * appends a record, `history` reads them back as a table or an HTML page, and
+ * `history merge` joins the histories of a sweep's shards into one, in the commit
+ * order of the kernel's git tree (asked through `git.ts`, the only process here).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import { locateBuild } from '../kbuild/layout';
 import { ClassBytes, residentBytes, sumBytes } from '../binary/sections';
+import { git } from './git';
 
 /** How many Kconfig symbols a record keeps: enough for the movers table, small enough to stay readable. */
 const CONFIG_SYMBOLS_KEPT = 50;
@@ -30,7 +33,10 @@ export interface HistoryRecord {
   buildId: string | null;
   /** sha256 of the config's CONFIG_ lines, sorted: equal hashes mean the same configuration. */
   configHash: string | null;
-  /** The git commit a sweep built, when it was a sweep. */
+  /**
+   * The full hash of the git commit a sweep built, when it was a sweep. Records of
+   * `track`, and of sweeps older than this field, have none; `history merge` needs it.
+   */
   commit?: string;
   totals: { image: number; resident: number; init: number; sections: ClassBytes };
   /** Built-in files grouped by the first component of their path. */
@@ -93,10 +99,17 @@ export function readConfigText(dir: string): string | undefined {
   return readText(path.join(layout.buildDir, '.config')) ?? readText(layout.config);
 }
 
-/** Reads a history file; a missing file is an empty history, a broken line is bad input. */
-export function readHistory(file: string): HistoryRecord[] {
+/** A record with the line of its file it was read from (1-based), for messages that point at it. */
+export interface LocatedRecord {
+  record: HistoryRecord;
+  file: string;
+  line: number;
+}
+
+/** Reads a history file with the line of each record; a missing file is an empty history, a broken line is bad input. */
+export function readHistoryLines(file: string): LocatedRecord[] {
   if (!existsSync(file)) return [];
-  const out: HistoryRecord[] = [];
+  const out: LocatedRecord[] = [];
   const lines = readFileSync(file, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -110,9 +123,25 @@ export function readHistory(file: string): HistoryRecord[] {
     if (typeof rec?.label !== 'string' || typeof rec.totals?.resident !== 'number' || typeof rec.dirs !== 'object') {
       throw new KbloatInputError('io', `line ${i + 1} is not a kbloat history record`, file);
     }
-    out.push(rec);
+    if (rec.commit !== undefined && typeof rec.commit !== 'string') {
+      throw new KbloatInputError('io', `line ${i + 1}: "commit" is not a string`, file);
+    }
+    out.push({ record: rec, file, line: i + 1 });
   }
   return out;
+}
+
+/** Reads a history file; a missing file is an empty history, a broken line is bad input. */
+export function readHistory(file: string): HistoryRecord[] {
+  return readHistoryLines(file).map((r) => r.record);
+}
+
+/** Writes a whole history: to a temporary file first, then renamed, so that an interruption never leaves half a history. */
+export function writeHistory(file: string, records: HistoryRecord[]): void {
+  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, records.map((r) => JSON.stringify(r) + '\n').join(''));
+  renameSync(tmp, file);
 }
 
 export class DuplicateLabel extends Error {}
@@ -128,11 +157,7 @@ export function addRecord(file: string, record: HistoryRecord, replace: boolean)
   if (at >= 0 && !replace) throw new DuplicateLabel(`label "${record.label}" is already in ${file}; use --replace to measure it again`);
   if (at >= 0) records[at] = record;
   else records.push(record);
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  // Write then rename, so that an interrupted track never leaves half a history.
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  renameSync(tmp, file);
+  writeHistory(file, records);
 }
 
 export interface Mover {
@@ -163,4 +188,146 @@ export function movers(a: HistoryRecord, b: HistoryRecord, top = 10): Mover[] {
     if (o !== n) rows.push({ kind: 'Kconfig symbol', name, old: o, new: n, delta: n - o });
   }
   return rows.sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta) || x.name.localeCompare(y.name)).slice(0, top);
+}
+
+/** A revision that `history merge` was told to expect and that no history holds: a shard that failed or never ran. */
+export interface MergeGap {
+  /** The revision as given to `--expect`. */
+  rev: string;
+  /** Its full commit hash, or null when the tree has no such revision. */
+  commit: string | null;
+  /** The labels of the merged records around it in commit order; null past either end (or when `commit` is null). */
+  after: string | null;
+  before: string | null;
+}
+
+export interface MergeResult {
+  /** Every record of every history, once, in the commit order of the tree. */
+  records: HistoryRecord[];
+  /** The expected revisions no history holds, in the order they were given. */
+  gaps: MergeGap[];
+  /**
+   * Labels of neighbouring records neither of whose commits is an ancestor of the
+   * other (different branches): their order is git's topological order, not history.
+   */
+  unrelated: [string, string][];
+}
+
+/** A full commit hash (SHA-1, or SHA-256 in a repository that uses it). */
+const FULL_HASH = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** Where a record came from, as messages say it. */
+function where(r: LocatedRecord): string {
+  return `${r.file}:${r.line}`;
+}
+
+/**
+ * Each name resolved to a commit of `tree` (null where git knows none), in one
+ * `git cat-file --batch-check`, which answers one line per line asked, in order.
+ */
+function resolveCommits(tree: string, names: string[]): (string | null)[] {
+  if (names.length === 0) return [];
+  const answer = git(tree, ['cat-file', '--batch-check'], { input: names.map((n) => `${n}^{commit}\n`).join('') }).split('\n');
+  return names.map((_, i) => {
+    const m = /^([0-9a-f]{40}|[0-9a-f]{64}) commit \d+$/.exec(answer[i] ?? '');
+    return m ? m[1] : null;
+  });
+}
+
+/**
+ * The position of each commit in the tree's history: `git rev-list --topo-order
+ * --reverse` of all of them, so that every commit comes after its ancestors. The
+ * walk stops below their common ancestors (the parents of `git merge-base --octopus
+ * --all` are excluded): no commit given is an ancestor of such a parent, since a
+ * common ancestor of all cannot lie above one of them, so every one is listed.
+ */
+function commitOrder(tree: string, commits: string[]): Map<string, number> {
+  let exclude: string[] = [];
+  if (commits.length > 1) {
+    try {
+      exclude = git(tree, ['merge-base', '--octopus', '--all', ...commits]).split('\n').filter(Boolean).map((b) => `${b}^@`);
+    } catch {
+      // No common ancestor (unrelated histories): walk everything, which is slower but as sound.
+    }
+  }
+  const listed = git(tree, ['rev-list', '--topo-order', '--reverse', ...commits, ...(exclude.length ? ['--not', ...exclude] : [])]);
+  const wanted = new Set(commits);
+  const order = new Map<string, number>();
+  for (const c of listed.split('\n')) if (wanted.has(c)) order.set(c, order.size);
+  const lost = commits.find((c) => !order.has(c));
+  if (lost) throw new KbloatInputError('io', `git rev-list did not list commit ${lost}`, tree);
+  return order;
+}
+
+/** Whether `a` is an ancestor of `b` (or `b` itself): their merge base is `a`. */
+function isAncestor(tree: string, a: string, b: string): boolean {
+  try {
+    return git(tree, ['merge-base', a, b]).trim() === a;
+  } catch {
+    // No merge base at all: unrelated histories.
+    return false;
+  }
+}
+
+/**
+ * Merges histories (a sweep's shards) into one series in the commit order of the
+ * git tree `tree`. Every record must carry its commit. A label or a commit found
+ * twice is refused with the places of both (two points for one build would make
+ * the series lie). `expect` lists the revisions the series should have (the
+ * sweep's `--revs`); those no history holds are returned as gaps, with the
+ * records around them.
+ */
+export function mergeHistories(files: string[], tree: string, expect: string[] = []): MergeResult {
+  const located = files.flatMap((f) => readHistoryLines(f));
+  for (const r of located) {
+    const c = r.record.commit;
+    if (c === undefined) throw new KbloatInputError('io', `line ${r.line}: record "${r.record.label}" has no commit (made by kbloat track, or by an older sweep); history merge orders records by their commit`, r.file);
+    if (!FULL_HASH.test(c)) throw new KbloatInputError('io', `line ${r.line}: record "${r.record.label}" has "${c}" as its commit, not a full commit hash`, r.file);
+  }
+  const duplicates: string[] = [];
+  for (const [what, key] of [['label', (r: LocatedRecord) => r.record.label], ['commit', (r: LocatedRecord) => r.record.commit as string]] as const) {
+    const seen = new Map<string, LocatedRecord[]>();
+    for (const r of located) seen.set(key(r), [...(seen.get(key(r)) ?? []), r]);
+    for (const [k, rs] of seen) {
+      if (rs.length < 2) continue;
+      const name = what === 'label' ? `label "${k}"` : `commit ${k.slice(0, 12)} (labels ${rs.map((r) => `"${r.record.label}"`).join(', ')})`;
+      duplicates.push(`${name} is in ${rs.map(where).join(' and ')}`);
+    }
+  }
+  if (duplicates.length) throw new DuplicateLabel(`history merge refused, the same build twice: ${duplicates.join('; ')}`);
+
+  const expected = [...new Set(expect)];
+  const resolved = resolveCommits(tree, [...located.map((r) => r.record.commit as string), ...expected]);
+  located.forEach((r, i) => {
+    if (resolved[i] !== r.record.commit) throw new KbloatInputError('io', `commit ${r.record.commit} of "${r.record.label}" (${where(r)}) is not in ${tree}: fetch it, history merge orders records by the tree's history`);
+  });
+  const expectedCommits = resolved.slice(located.length);
+  const order = commitOrder(tree, [...new Set([...located.map((r) => r.record.commit as string), ...expectedCommits.filter((c): c is string => c !== null)])]);
+  const pos = (r: LocatedRecord): number => order.get(r.record.commit as string) as number;
+  const sorted = [...located].sort((a, b) => pos(a) - pos(b));
+
+  const built = new Set(sorted.map((r) => r.record.commit));
+  const gaps: MergeGap[] = [];
+  const reported = new Set<string>();
+  expected.forEach((rev, i) => {
+    const commit = expectedCommits[i];
+    if (commit === null) {
+      gaps.push({ rev, commit: null, after: null, before: null });
+      return;
+    }
+    // A revision named twice (a tag and its hash) is one gap.
+    if (built.has(commit) || reported.has(commit)) return;
+    reported.add(commit);
+    const p = order.get(commit) as number;
+    const after = sorted.filter((r) => pos(r) < p).pop();
+    const before = sorted.find((r) => pos(r) > p);
+    gaps.push({ rev, commit, after: after?.record.label ?? null, before: before?.record.label ?? null });
+  });
+
+  const unrelated: [string, string][] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const [a, b] = [sorted[i - 1].record, sorted[i].record];
+    if (!isAncestor(tree, a.commit as string, b.commit as string)) unrelated.push([a.label, b.label]);
+  }
+  return { records: sorted.map((r) => r.record), gaps, unrelated };
 }

@@ -1,17 +1,19 @@
 /**
  * `kbloat sweep`: the bloat tracker. For each git revision of a kernel tree it
  * checks the revision out in a temporary worktree, configures and builds it with
- * make in its own O= folder, and adds a history record labelled with the revision.
- * It runs the tree's Makefiles, so it runs only when the user asks for it.
+ * make in its own O= folder, and adds a history record labelled with the revision
+ * and carrying its full commit hash. It runs the tree's Makefiles, so it runs only
+ * when the user asks for it. A sweep can be one shard of many (every N-th
+ * revision), so that N CI jobs share the list; `history merge` joins their files.
  *
  * Commands are spawned with argument arrays, never through a shell.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadIndex } from '../index/cache';
-import { addRecord, readConfigText, readHistory, recordFromIndex } from './history';
+import { addRecord, readConfigText, readHistory, recordFromIndex, writeHistory } from './history';
 
 export interface SweepOptions {
   source: string;
@@ -25,6 +27,24 @@ export interface SweepOptions {
   noCache?: boolean;
   /** Progress and errors (stderr in the CLI). */
   log: (line: string) => void;
+}
+
+/** One of `total` parts of a revision list: the `index`-th (1-based) of every `total` revisions. */
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/**
+ * The revisions of a shard: every `total`-th, starting with the `index`-th. Taking
+ * them in turn rather than in blocks spreads old and new (often slower to build)
+ * revisions over the shards.
+ */
+export function shardRevs(revs: string[], shard: Shard): string[] {
+  if (!Number.isInteger(shard.index) || !Number.isInteger(shard.total) || shard.index < 1 || shard.index > shard.total) {
+    throw new RangeError(`shard ${shard.index}/${shard.total} is not one of 1/${shard.total}…${shard.total}/${shard.total}`);
+  }
+  return revs.filter((_, i) => i % shard.total === shard.index - 1);
 }
 
 export interface SweepResult {
@@ -69,10 +89,16 @@ function defaultJobs(makeArgs: string[]): string[] {
 export function sweep(o: SweepOptions): SweepResult {
   const result: SweepResult = { built: [], skipped: [], failed: [] };
   const done = new Set(readHistory(o.history).map((r) => r.label));
+  // A sweep always leaves its history file, empty when it had nothing to build, so that a CI job always has one to hand on.
+  if (!existsSync(o.history)) writeHistory(o.history, []);
   const todo = o.revs.filter((rev) => {
-    if (!done.has(rev)) return true;
+    // A revision named twice is built once (a pull request whose base is its head, say).
+    if (!done.has(rev)) {
+      done.add(rev);
+      return true;
+    }
     result.skipped.push(rev);
-    o.log(`${rev}: already in ${o.history}, skipped`);
+    o.log(`${rev}: already in ${o.history} (or named before), skipped`);
     return false;
   });
   if (todo.length === 0) return result;
@@ -81,8 +107,10 @@ export function sweep(o: SweepOptions): SweepResult {
   const outRoot = o.out ? path.resolve(o.out) : path.join(tmp, 'out');
   const env = makeEnv();
   try {
+    // One worktree path for every revision (it is removed after each), and O= folders side by side: the
+    // compiler sees the same paths from revision to revision, which is what lets ccache reuse its objects.
+    const tree = path.join(tmp, 'src', 'linux');
     for (const rev of todo) {
-      const tree = path.join(tmp, 'src', safeName(rev));
       const out = path.join(outRoot, safeName(rev));
       let added = false;
       try {
@@ -108,8 +136,10 @@ export function sweep(o: SweepOptions): SweepResult {
         o.log(`${rev}: FAILED: ${(e as Error).message}`);
       } finally {
         // The worktree is only needed while make runs; the O= folder holds the results.
-        if (added) spawnSync('git', ['-C', source, 'worktree', 'remove', '--force', tree], { stdio: 'ignore' });
+        const removed = added && spawnSync('git', ['-C', source, 'worktree', 'remove', '--force', tree], { stdio: 'ignore' }).status === 0;
         rmSync(tree, { recursive: true, force: true });
+        // The next revision's worktree goes to the same path, which git refuses while it is still registered.
+        if (added && !removed) spawnSync('git', ['-C', source, 'worktree', 'prune'], { stdio: 'ignore' });
         if (!o.out) rmSync(out, { recursive: true, force: true });
       }
     }
