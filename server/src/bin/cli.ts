@@ -28,6 +28,7 @@ const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|con
        kbloat report --vmlinux PATH [--config PATH] [--system-map PATH] [--source TREE] [--prefix-map FROM=TO]... [...]
        kbloat diff OLD NEW [--format table|markdown|bloat-o-meter] [--only code|data] [--split] [--top N] [--json] [--no-cache]
        kbloat check [BUILD_DIR] [--max-resident SIZE] [--max-image SIZE] [--max-growth PCT --baseline OLD [--justification-from REV [--source TREE]]] [--no-cache]
+       kbloat blame OLD NEW --source TREE [--range A..B] [--format table|markdown] [--json] [--no-cache]
        kbloat bisect --source TREE --good REV --bad REV --config TARGET --threshold SIZE [--out DIR] [--make-arg ARG]...
        kbloat track [BUILD_DIR] --history FILE --label LABEL [--replace] [--no-cache]
        kbloat history FILE [--html OUT.html] [--title TITLE]

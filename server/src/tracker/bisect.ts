@@ -34,6 +34,7 @@ import { checkBudgets, formatVerdicts } from './budget';
 import { BuildDiff, diffBuilds } from './diff';
 import { git } from './git';
 import { readConfigText } from './history';
+import { makeCommands, makeEnv } from './kernelMake';
 
 /** What the user asked for, as given. */
 export interface BisectRequest {
@@ -105,29 +106,6 @@ export const STEP_BAD = 1;
 export const STEP_SKIP = 125;
 /** Any status from 128 on makes `git bisect run` stop: the step itself failed, not the revision. */
 export const STEP_ABORT = 128;
-
-/** Variables of the caller's environment that would change what make does (kbloat run from a Makefile, say). */
-const SCRUB_ENV = ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEFILES', 'GNUMAKEFLAGS', 'KBUILD_OUTPUT', 'KCONFIG_CONFIG', 'O'];
-
-function makeEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of SCRUB_ENV) delete env[k];
-  return env;
-}
-
-function defaultJobs(makeArgs: string[]): string[] {
-  if (makeArgs.some((a) => /^-j/.test(a) || a === '--jobs' || a.startsWith('--jobs='))) return [];
-  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return [`-j${Math.max(1, n)}`];
-}
-
-/** The two makes of a revision: the configuration target, then the build. */
-function makeCommands(tree: string, out: string, config: string, makeArgs: string[]): string[][] {
-  return [
-    ['-C', tree, `O=${out}`, ...makeArgs, config],
-    ['-C', tree, `O=${out}`, ...defaultJobs(makeArgs), ...makeArgs],
-  ];
-}
 
 /** The end of a command's output, which is where make explains a failure. */
 function tail(output: string, lines = 15): string {
@@ -313,7 +291,7 @@ export function bisectStep(o: StepOptions, log: (line: string) => void, print: (
   const info = commitInfo(o.tree, commit);
   const label = `${commit.slice(0, 12)} ${info.subject}`;
   const env = makeEnv();
-  for (const args of makeCommands(o.tree, o.out, o.config, o.makeArgs)) {
+  for (const args of Object.values(makeCommands(o.tree, o.out, o.config, o.makeArgs))) {
     const r = spawnSync('make', args, { encoding: 'utf8', env, maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'] });
     if (r.error) throw new BisectFailed(`make could not run: ${r.error.message}`);
     if (r.status !== 0) {
@@ -365,7 +343,7 @@ export async function bisect(plan: BisectPlan, hooks: BisectHooks): Promise<Bise
     git(tree, ['checkout', '--quiet', '--detach', commit]);
     const info = commitInfo(tree, commit);
     log(`${commit.slice(0, 12)} ${info.subject}: building`);
-    for (const args of makeCommands(tree, out, plan.config, plan.makeArgs)) {
+    for (const args of Object.values(makeCommands(tree, out, plan.config, plan.makeArgs))) {
       const r = await children.run('make', args, env);
       children.check();
       if (r.status !== 0) return `make ${args.join(' ')} exited with ${r.status ?? 'a signal'}${tail(r.output)}`;

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadIndex } from '../index/cache';
 import { addRecord, readConfigText, readHistory, recordFromIndex, writeHistory } from './history';
+import { makeCommands, makeEnv } from './kernelMake';
 
 export interface SweepOptions {
   source: string;
@@ -53,15 +54,6 @@ export interface SweepResult {
   failed: string[];
 }
 
-/** Variables of the caller's environment that would change what make does (kbloat run from a Makefile, say). */
-const SCRUB_ENV = ['MAKEFLAGS', 'MFLAGS', 'MAKELEVEL', 'MAKEFILES', 'GNUMAKEFLAGS', 'KBUILD_OUTPUT', 'KCONFIG_CONFIG', 'O'];
-
-function makeEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of SCRUB_ENV) delete env[k];
-  return env;
-}
-
 class StepFailed extends Error {}
 
 /** Runs a command; on failure, says which and shows the end of its output, which is where make explains. */
@@ -78,12 +70,6 @@ function step(cmd: string, args: string[], env?: NodeJS.ProcessEnv): string {
 /** A folder name for a revision (tags and branches may contain slashes). */
 function safeName(rev: string): string {
   return rev.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-function defaultJobs(makeArgs: string[]): string[] {
-  if (makeArgs.some((a) => /^-j/.test(a) || a === '--jobs' || a.startsWith('--jobs='))) return [];
-  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return [`-j${Math.max(1, n)}`];
 }
 
 export function sweep(o: SweepOptions): SweepResult {
@@ -121,10 +107,11 @@ export function sweep(o: SweepOptions): SweepResult {
         o.log(`${rev}: checking out ${commit.slice(0, 12)}`);
         step('git', ['-C', source, 'worktree', 'add', '--detach', tree, commit]);
         added = true;
+        const make = makeCommands(tree, out, o.config, o.makeArgs);
         o.log(`${rev}: make ${o.config}`);
-        step('make', ['-C', tree, `O=${out}`, ...o.makeArgs, o.config], env);
+        step('make', make.configure, env);
         o.log(`${rev}: make`);
-        step('make', ['-C', tree, `O=${out}`, ...defaultJobs(o.makeArgs), ...o.makeArgs], env);
+        step('make', make.build, env);
         const { index } = loadIndex(out, { noCache: o.noCache });
         const record = recordFromIndex(index, rev, readConfigText(out));
         record.commit = commit;
