@@ -19,20 +19,10 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { build, BuildOptions } from 'esbuild';
-import { readelfSections, REPO, run, tempDir } from './helpers';
+import { build } from 'esbuild';
+import { readelfSections, REPO, run, tempDir, BUNDLE_OPTIONS } from './helpers';
 import { MINIKERNEL_DIR } from './minikernel';
 
-/** esbuild.mjs's options, for a bundle in a folder of our own. */
-const BUNDLE: BuildOptions = {
-  absWorkingDir: REPO,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
-};
 
 let work: string;
 let repo: string;
@@ -69,7 +59,7 @@ before(async () => {
   mkdirSync(cliTmp);
   bundle = path.join(work, 'bundle');
   await Promise.all(
-    ['cli', 'sourceFactsWorker'].map((name) => build({ ...BUNDLE, entryPoints: [`server/src/bin/${name}.ts`], outfile: path.join(bundle, `${name}.js`) })),
+    ['cli', 'sourceFactsWorker'].map((name) => build({ ...BUNDLE_OPTIONS, entryPoints: [`server/src/bin/${name}.ts`], outfile: path.join(bundle, `${name}.js`) })),
   );
   // Leave out the folders of O= builds someone made inside the example (they hold a `source` link).
   cpSync(MINIKERNEL_DIR, repo, {

@@ -13,7 +13,6 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import MarkdownIt from 'markdown-it';
@@ -21,6 +20,7 @@ import { formatDiffMarkdown, GITHUB_COMMENT_LIMIT } from '../server/src/render/d
 import type { BuildDiff, SymbolChange } from '../server/src/tracker/diff';
 import { FIXTURE, fixtureSkip, readelfSections, REPO, run, tempDir } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
+import { mutate } from './miniChanges';
 
 type Token = ReturnType<MarkdownIt['parse']>[number];
 
@@ -35,27 +35,6 @@ function kbloat(args: string[]): { status: number; stdout: string; stderr: strin
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-function edit(src: string, rel: string, change: (text: string) => string): void {
-  const file = path.join(src, rel);
-  const text = readFileSync(file, 'utf8');
-  const changed = change(text);
-  assert.notEqual(changed, text, `the edit of ${rel} changed nothing`);
-  writeFileSync(file, changed);
-}
-
-const STRLEN = /\nsize_t strlen\(const char \*s\)\n\{[^}]*\}\nEXPORT_SYMBOL\(strlen\);\n/;
-
-/** The second build's changes, as in diff.test.ts: a rename, a move, growth, a 4 KiB table, a Kconfig option turned off. */
-function mutate(src: string): void {
-  edit(src, 'kernel/fork.c', (t) => t.replace(/\btask_weight\b/g, 'task_load_weight').replace('dup_task_struct(&init_task, NUMA_NO_NODE, 0)', 'dup_task_struct(&init_task, cpu, 0)'));
-  let strlen = '';
-  edit(src, 'lib/string.c', (t) => t.replace(STRLEN, (m) => ((strlen = m), '\n')));
-  edit(src, 'kernel/panic.c', (t) =>
-    t.replace('tainted_mask |= 1UL << flag;', 'tainted_mask |= 1UL << flag;\n\tif (flag > 3)\n\t\tpanic_timeout += flag;') +
-    strlen +
-    '\nint panic_extra_table[1024] = { 1, 2, 3 };\n\nint panic_extra_lookup(int i)\n{\n\treturn panic_extra_table[i & 1023] + (int)tainted_mask;\n}\n');
-  edit(src, 'arch/mini/configs/mini_defconfig', (t) => t.replace('CONFIG_EEPROM_MINI_SYSFS=y', '# CONFIG_EEPROM_MINI_SYSFS is not set'));
-}
 
 interface Table {
   /** Source line of the header (zero-based). */

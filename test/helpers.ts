@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
+import type { BuildOptions } from 'esbuild';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -134,3 +135,14 @@ export function sampleFunctions(buildDir: string, sourcePath: string): { name: s
   assert.ok(picked.length >= 3, `functions to check in ${sourcePath}`);
   return [picked[0], picked[picked.length >> 1], picked[picked.length - 1]];
 }
+
+/** esbuild.mjs's options, for a test that bundles entry points into a folder of its own (dist/ is the build's). */
+export const BUNDLE_OPTIONS: BuildOptions = {
+  absWorkingDir: REPO,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
+};

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { build, BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
 import { KbloatInputError } from '../server/src/common/errors';
 import { JobTerminated, runJob, startSyncJob } from '../server/src/common/worker';
 import { locateBuild } from '../server/src/kbuild/layout';
@@ -20,19 +20,9 @@ import { computeSourceFacts, SourceFactsRequest } from '../server/src/kbuild/sou
 import type { BuildIndex } from '../server/src/index/model';
 import { ModularizeViews } from '../server/src/modularize/service';
 import { indexJob, IndexJobProgress, IndexService } from '../server/src/workspace/indexService';
-import { REPO, tempDir } from './helpers';
+import { REPO, tempDir, BUNDLE_OPTIONS } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
-/** esbuild.mjs's options, for bundles in a folder of our own. */
-const BUNDLE: BuildOptions = {
-  absWorkingDir: REPO,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  logLevel: 'warning',
-  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/tree-sitter.cjs' },
-};
 const WORKERS = ['indexWorker', 'modularizeWorker', 'sourceFactsWorker'];
 const TIMEOUT_MS = 120_000;
 
@@ -44,7 +34,7 @@ const worker = (name: string): string => path.join(bundles, `${name}.js`);
 
 before(async () => {
   bundles = tempDir('workers');
-  await Promise.all(WORKERS.map((name) => build({ ...BUNDLE, entryPoints: [`server/src/bin/${name}.ts`], outfile: worker(name) })));
+  await Promise.all(WORKERS.map((name) => build({ ...BUNDLE_OPTIONS, entryPoints: [`server/src/bin/${name}.ts`], outfile: worker(name) })));
   mini = buildMiniKernel({ extraMakeArgs: ['CONFIG_DEBUG_INFO=y'] });
   badBuild = tempDir('badconfig');
   writeFileSync(path.join(badBuild, 'System.map'), '');
@@ -125,7 +115,7 @@ describe('asynchronous jobs', () => {
     mkdirSync(dir);
     const driver = path.join(dir, 'driver.js');
     await build({
-      ...BUNDLE,
+      ...BUNDLE_OPTIONS,
       outfile: driver,
       stdin: {
         resolveDir: REPO,

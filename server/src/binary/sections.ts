@@ -39,6 +39,11 @@ export interface SectionFacts {
   inInitRegion: boolean;
 }
 
+/** The facts of an ELF section header that decide its class. */
+export function elfSectionFacts(sec: { name: string; flags: number; type: number }, inInitRegion = false): SectionFacts {
+  return { name: sec.name, executable: (sec.flags & 0x4) !== 0, writable: (sec.flags & 0x1) !== 0, nobits: sec.type === 8, inInitRegion };
+}
+
 /** Class of an output section of vmlinux (or an allocated section of an object). */
 export function classifySection(s: SectionFacts): SectionClass {
   if (/^\.data\.\.percpu/.test(s.name) || s.name === '.percpu') return 'percpu';

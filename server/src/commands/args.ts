@@ -26,6 +26,20 @@ export function parseOptions(argv: string[], withValue: string[], flags: string[
   return out;
 }
 
+/** An option that may be given many times (`--make-arg A --make-arg=B`), taken out before parseOptions sees the rest. */
+export function takeRepeated(argv: string[], name: string): { values: string[]; rest: string[] } {
+  const values: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === name) {
+      if (argv[i + 1] === undefined) throw new BadArgument(`${name} needs a value`);
+      values.push(argv[++i]);
+    } else if (argv[i].startsWith(`${name}=`)) values.push(argv[i].slice(name.length + 1));
+    else rest.push(argv[i]);
+  }
+  return { values, rest };
+}
+
 export function topOf(v: string | undefined): number {
   if (v === undefined) return 25;
   if (!/^\d+$/.test(v) || Number(v) < 1) throw new BadArgument(`--top needs a positive number, not "${v}"`);

@@ -18,29 +18,10 @@ import { statSync } from 'node:fs';
 import * as os from 'node:os';
 import { KbloatInputError } from '../common/errors';
 import { formatDiff } from '../render/diffText';
-import { exactBytes } from '../shared/units';
+import { exactBytes, signedSize } from '../shared/units';
 import { BisectFailed, BisectInterrupted, BisectResult, CommitInfo, STEP_ABORT, bisect, bisectStep, kbloatCommand, planBisect } from '../tracker/bisect';
 import { parseSize } from '../tracker/budget';
-import { BadArgument, parseOptions } from './args';
-
-/** `--make-arg` may be given many times, so it is taken out before the common parser sees it. */
-function takeMakeArgs(argv: string[]): { makeArgs: string[]; rest: string[] } {
-  const makeArgs: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--make-arg') {
-      if (argv[i + 1] === undefined) throw new BadArgument('--make-arg needs a value');
-      makeArgs.push(argv[++i]);
-    } else if (argv[i].startsWith('--make-arg=')) makeArgs.push(argv[i].slice('--make-arg='.length));
-    else rest.push(argv[i]);
-  }
-  return { makeArgs, rest };
-}
-
-/** A byte count with its sign: `+4,096 B`, `-12 B`. */
-function signedBytes(n: number): string {
-  return `${n > 0 ? '+' : n < 0 ? '-' : ''}${exactBytes(Math.abs(n))}`;
-}
+import { BadArgument, parseOptions, takeRepeated } from './args';
 
 const short = (c: CommitInfo): string => c.commit.slice(0, 12);
 
@@ -56,9 +37,9 @@ export function formatBisect(r: BisectResult, threshold: number): string {
     const f = r.first;
     out.push(`first bad commit: ${f.commit}`, `Author: ${f.author}`, `Date:   ${f.date}`, `    ${f.subject}`, '');
     if (Number.isFinite(f.parent.resident)) {
-      out.push(`resident: ${signedBytes(f.resident - f.parent.resident)} over its parent ${short(f.parent)} (${exactBytes(f.parent.resident)} -> ${exactBytes(f.resident)})`);
+      out.push(`resident: ${signedSize(f.resident - f.parent.resident, { exact: true })} over its parent ${short(f.parent)} (${exactBytes(f.parent.resident)} -> ${exactBytes(f.resident)})`);
     }
-    out.push(`          ${signedBytes(f.resident - r.good.resident)} over good (budget ${budget})`);
+    out.push(`          ${signedSize(f.resident - r.good.resident, { exact: true })} over good (budget ${budget})`);
   }
   if (r.skipped.length) {
     out.push('skipped (does not build):');
@@ -119,7 +100,7 @@ function failed(e: unknown): number {
 }
 
 export function runBisect(argv: string[]): number {
-  const { makeArgs, rest } = takeMakeArgs(argv);
+  const { values: makeArgs, rest } = takeRepeated(argv, '--make-arg');
   if (rest[0] === '--step') return runStep(rest.slice(1), makeArgs);
   const o = parseOptions(rest, ['--source', '--good', '--bad', '--config', '--threshold', '--out'], []);
   if (o.positional.length) throw new BadArgument(`unexpected argument ${o.positional[0]}`);

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { Shard, shardRevs, sweep } from '../tracker/sweep';
-import { BadArgument, parseOptions } from './args';
+import { BadArgument, parseOptions, takeRepeated } from './args';
 
 /** `K/N` with 1 <= K <= N, as `--shard` takes it (CI systems number their parallel jobs from 1). */
 function parseShard(spec: string): Shard {
@@ -17,16 +17,7 @@ function parseShard(spec: string): Shard {
 }
 
 export function runSweep(argv: string[]): number {
-  // --make-arg may be given many times, so it is taken out before the common parser sees it.
-  const makeArgs: string[] = [];
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--make-arg') {
-      if (argv[i + 1] === undefined) throw new BadArgument('--make-arg needs a value');
-      makeArgs.push(argv[++i]);
-    } else if (argv[i].startsWith('--make-arg=')) makeArgs.push(argv[i].slice('--make-arg='.length));
-    else rest.push(argv[i]);
-  }
+  const { values: makeArgs, rest } = takeRepeated(argv, '--make-arg');
   const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out', '--shard'], ['--no-cache']);
   if (o.positional.length) throw new BadArgument(`unexpected argument ${o.positional[0]}`);
   const need = (name: string, what: string): string => {

@@ -9,7 +9,7 @@ import { sourcePathOf } from '../workspace/builds';
 import type { IndexLookups } from '../index/lookups';
 import { baselineBytes, deltaNote, fileLens, functionLens } from '../render/lensText';
 import { configValue } from '../kbuild/dotconfig';
-import { humanSize } from '../shared/units';
+import { humanSize, signedSize } from '../shared/units';
 import { enclosingConditionals, isConfiguredOut } from '../kbuild/preproc';
 import { CommandIds } from '../shared/protocol';
 import type { ServerContext } from './context';
@@ -65,7 +65,7 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const baseline = ctx.builds.baselineForDocument(textDocument.uri)?.lookups;
     const file = fileLens(lookups, sourcePath);
     const fileVsBaseline = baseline && file.bytes !== undefined ? deltaNote(file.bytes, baselineBytes(baseline, sourcePath)) : '';
-    const fileTitle = file.title.replace(/^([^:]+: \S+ \S+)/, `$1${fileVsBaseline}`) + (delta !== undefined ? ` · this buffer: ${delta >= 0 ? '+' : '-'}${humanSize(Math.abs(delta))} (measured)` : '');
+    const fileTitle = file.title.replace(/^([^:]+: \S+ \S+)/, `$1${fileVsBaseline}`) + (delta !== undefined ? ` · this buffer: ${signedSize(delta, { zero: '+0 B' })} (measured)` : '');
     const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
     const modularize = modularizeLens(ctx, svc!, sourcePath);
     if (modularize) lenses.push(modularize);

@@ -12,11 +12,11 @@
  * A map that disagrees with the ELF (a stale vmlinux.map) is not used.
  */
 import { mapObjectPath } from '../kbuild/layout';
-import { ElfFile, ElfSection, ElfSymbol, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, SHN_LORESERVE } from '../binary/elf';
+import { ElfFile, ElfSection, ElfSymbol, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, SHN_LORESERVE } from '../binary/elf';
 import { LinkerMap } from '../binary/linkerMap';
 import type { ObjectContents } from '../kbuild/objects';
 import type { SectionInfo } from './model';
-import { ClassBytes, SectionClass, addBytes, classifyInput, classifySection } from '../binary/sections';
+import { ClassBytes, SectionClass, addBytes, classifyInput, classifySection, elfSectionFacts } from '../binary/sections';
 import type { Warning } from '../common/warnings';
 
 export interface OwnerBytes {
@@ -112,13 +112,7 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
 
   for (const sec of allocSections) {
     const inInit = initBegin !== undefined && initEnd !== undefined && sec.addr >= initBegin && sec.addr + BigInt(sec.size) <= initEnd && initEnd > initBegin;
-    const cls = classifySection({
-      name: sec.name,
-      executable: (sec.flags & SHF_EXECINSTR) !== 0,
-      writable: (sec.flags & SHF_WRITE) !== 0,
-      nobits: sec.type === SHT_NOBITS,
-      inInitRegion: inInit,
-    });
+    const cls = classifySection(elfSectionFacts(sec, inInit));
     classBySection.set(sec.index, cls);
     const mapSec = mapUsable ? map!.sections.get(sec.name) : undefined;
     let inputs: PlacedInput[] | undefined;

@@ -8,10 +8,10 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs
 import * as path from 'node:path';
 import { parseCmdFile, cmdFilePathFor } from './cmdfile';
 import { BitcodeSymtab, isBitcode, readBitcodeSymtab } from '../binary/bitcode';
-import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, SHN_UNDEF, SHN_LORESERVE } from '../binary/elf';
+import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, SHN_UNDEF, SHN_LORESERVE } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
 import { BuildLayout, sourceRelative } from './layout';
-import { ClassBytes, addBytes, classifySection } from '../binary/sections';
+import { ClassBytes, addBytes, classifySection, elfSectionFacts } from '../binary/sections';
 import { Warning, warningOf } from '../common/warnings';
 
 const CMD_HEAD_LIMIT = 1 << 20;
@@ -149,13 +149,7 @@ export function readObjectContents(file: string): ObjectContents {
       if ((s.flags & SHF_ALLOC) === 0 || s.size === 0) continue;
       // Sections the kernel's module loader and linker script drop.
       if (/^\.(discard|modinfo|gnu\.linkonce\.this_module|note\.GNU-stack|comment|eh_frame)/.test(s.name)) continue;
-      const cls = classifySection({
-        name: s.name,
-        executable: (s.flags & SHF_EXECINSTR) !== 0,
-        writable: (s.flags & SHF_WRITE) !== 0,
-        nobits: s.type === SHT_NOBITS,
-        inInitRegion: false,
-      });
+      const cls = classifySection(elfSectionFacts(s));
       addBytes(bytes, cls, s.size);
       bySection[s.name] = (bySection[s.name] ?? 0) + s.size;
       allocIndex.set(s.index, allocSections.length);
@@ -204,7 +198,7 @@ export function splitModuleImage(koFile: string, objects: { object: string; cont
   try {
     for (const sec of elf.sections) {
       if ((sec.flags & SHF_ALLOC) === 0) continue;
-      classOf.set(sec.name, classifySection({ name: sec.name, executable: (sec.flags & SHF_EXECINSTR) !== 0, writable: (sec.flags & SHF_WRITE) !== 0, nobits: sec.type === SHT_NOBITS, inInitRegion: false }));
+      classOf.set(sec.name, classifySection(elfSectionFacts(sec)));
     }
   } finally {
     elf.close();

@@ -81,11 +81,6 @@ function count(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** Exact bytes with their sign: `+4,160 B`, `-61 B`, `0 B`. */
-function signedExact(n: number): string {
-  return n > 0 ? `+${exactBytes(n)}` : n < 0 ? `-${exactBytes(-n)}` : exactBytes(0);
-}
-
 /** The change relative to the old size: `+7.1%`, `-0.35%`, `0%`, or `new` when there was nothing. */
 function signedPercent(c: Change): string {
   if (c.delta === 0) return '0%';
@@ -285,7 +280,7 @@ function symbolSections(what: 'function' | 'variable', changes: SymbolChange[], 
 /** The headline: image, resident and init (or the one total of a code or data diff), exact. */
 function headline(d: BuildDiff): { title: string; table: string; classes: string } {
   const t = d.totals;
-  const row = (label: string, c: Change): string[] => [label, exactBytes(c.old), exactBytes(c.new), signedExact(c.delta), signedPercent(c)];
+  const row = (label: string, c: Change): string[] => [label, exactBytes(c.old), exactBytes(c.new), signedSize(c.delta, { exact: true }), signedPercent(c)];
   const spec: TableSpec = { header: ['', 'old', 'new', 'delta', '%'], align: ['left', 'right', 'right', 'right', 'right'], rows: [] };
   let title: string;
   if (d.only === 'all') {

@@ -17,12 +17,15 @@ export interface SignedSizeOptions {
   zero?: string;
   /** The minus sign: ASCII for tables and terminals (default), U+2212 for editor text. */
   minus?: '-' | '\u2212';
+  /** Every byte (`+4,160 B`) instead of the readable size (`+4.1 KiB`). */
+  exact?: boolean;
 }
 
 /** A change in bytes with its sign: `+1.2 KiB`, `-96 B`. */
 export function signedSize(n: number, options: SignedSizeOptions = {}): string {
-  if (n === 0) return options.zero ?? humanSize(0);
-  return n > 0 ? `+${humanSize(n)}` : `${options.minus ?? '-'}${humanSize(-n)}`;
+  const size = options.exact ? exactBytes : humanSize;
+  if (n === 0) return options.zero ?? size(0);
+  return n > 0 ? `+${size(n)}` : `${options.minus ?? '-'}${size(-n)}`;
 }
 
 export function exactBytes(n: number): string {
