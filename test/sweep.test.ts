@@ -122,6 +122,10 @@ test('sweep builds each revision, records it, and skips it the next time', () =>
   for (const r of recs) {
     assert.ok(r.totals.resident > 0 && r.buildId, `${r.label} was measured`);
     assert.ok(existsSync(path.join(out, r.label, 'vmlinux')), `${r.label}: the O= folder is kept under --out`);
+    // The Modularize floor of each revision, measured while its worktree still existed
+    // (test/history.test.ts checks the figure against `kbloat modularize`): the tree has
+    // a tristate built in that could be a module, so the floor lies below the kernel proper.
+    assert.ok(r.modularized && r.modularized.candidates >= 1 && r.modularized.resident < r.totals.resident, `${r.label}: ${JSON.stringify(r.modularized)}`);
   }
   const [a, b, c] = recs;
   assert.ok(b.totals.resident - a.totals.resident >= 2048, `t2 adds a 2 KiB table: ${a.totals.resident} -> ${b.totals.resident}`);

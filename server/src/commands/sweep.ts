@@ -5,6 +5,8 @@
 import { statSync } from 'node:fs';
 import { Shard, shardRevs, sweep } from '../tracker/sweep';
 import { BadArgument, parseOptions, takeRepeated } from './args';
+import type { BuildIndex } from '../index/model';
+import { modularizedFloor } from './track';
 
 /** `K/N` with 1 <= K <= N, as `--shard` takes it (CI systems number their parallel jobs from 1). */
 function parseShard(spec: string): Shard {
@@ -38,7 +40,8 @@ export function runSweep(argv: string[]): number {
   };
   const revs = shard ? shardRevs(allRevs, shard) : allRevs;
   if (shard) log(`shard ${shard.index}/${shard.total}: ${revs.length} of ${allRevs.length} revisions${revs.length ? `: ${revs.join(', ')}` : ''}`);
-  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log });
+  const modularized = (index: BuildIndex, rev: string) => modularizedFloor(index, (l) => log(`${rev}: ${l}`));
+  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log, modularized });
   process.stdout.write(`built ${result.built.length}, skipped ${result.skipped.length} (already tracked), failed ${result.failed.length}${result.failed.length ? `: ${result.failed.join(', ')}` : ''}\n`);
   return result.failed.length ? 1 : 0;
 }

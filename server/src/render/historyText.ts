@@ -1,6 +1,7 @@
 /**
  * `kbloat history FILE` as text: one line per label with the resident size and
- * its change against the label before.
+ * its change against the label before, and, when any record has it, the kernel
+ * proper with everything modularized (blank for records without it).
  */
 import type { HistoryRecord } from '../tracker/history';
 import { humanSize, signedSize } from '../shared/units';
@@ -15,11 +16,13 @@ function percentChange(delta: number, base: number): string {
 
 export function historyTable(records: HistoryRecord[]): string {
   if (records.length === 0) return 'no records\n';
-  const rows: string[][] = [['label', 'resident', 'delta', 'image', 'kernel']];
+  const floors = records.some((r) => r.modularized !== undefined);
+  const rows: string[][] = [['label', 'resident', 'delta', ...(floors ? ['modularized'] : []), 'image', 'kernel']];
   records.forEach((r, i) => {
     const prev = records[i - 1];
     const d = prev ? r.totals.resident - prev.totals.resident : 0;
-    rows.push([r.label, humanSize(r.totals.resident), prev ? `${signedSize(d, { zero: '0' })} (${percentChange(d, prev.totals.resident)})` : '', humanSize(r.totals.image), r.kernelVersion ?? '']);
+    const floor = floors ? [r.modularized ? humanSize(r.modularized.resident) : ''] : [];
+    rows.push([r.label, humanSize(r.totals.resident), prev ? `${signedSize(d, { zero: '0' })} (${percentChange(d, prev.totals.resident)})` : '', ...floor, humanSize(r.totals.image), r.kernelVersion ?? '']);
   });
   return alignTable(rows).join('\n') + '\n';
 }

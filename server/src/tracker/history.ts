@@ -4,6 +4,11 @@
  * appends a record, `history` reads them back as a table or an HTML page, and
  * `history merge` joins the histories of a sweep's shards into one, in the commit
  * order of the kernel's git tree (asked through `git.ts`, the only process here).
+ *
+ * A record may carry two figures this layer does not compute: the Modularize
+ * floor (what the kernel proper would be with every unblocked candidate built as
+ * a module, which the modularize layer works out and the caller hands in) and the
+ * commits that made the step to it (`kbloat blame`'s top commits).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -23,6 +28,26 @@ const GENERATED_DIR = '(generated)';
 export interface DirBytes {
   bytes: number;
   resident: number;
+}
+
+/**
+ * The kernel proper of a build with every unblocked Modularize candidate built as
+ * a module: `kbloat modularize`'s `residentIfModularized`, without a rebuild.
+ */
+export interface ModularizedFloor {
+  /** Resident bytes of the kernel proper if every unblocked candidate were a module. */
+  resident: number;
+  /** How many unblocked candidates that takes out. */
+  candidates: number;
+}
+
+/** One of the commits that made the step from the record before to this one (`kbloat blame`'s commits). */
+export interface CommitBytes {
+  /** The full commit hash. */
+  commit: string;
+  subject: string;
+  /** Resident bytes the commit added (negative: removed). */
+  bytes: number;
 }
 
 export interface HistoryRecord {
@@ -45,6 +70,21 @@ export interface HistoryRecord {
   configSymbols: Record<string, number>;
   /** Bytes of vmlinux that no object owns (linker padding and data). */
   unattributed: number;
+  /**
+   * The Modularize floor of the build. Absent in records of builds where the
+   * analysis could not run (no .config, no Kconfig tree) and in older records.
+   */
+  modularized?: ModularizedFloor;
+  /** The largest commits of the step from the record before, biggest first, when someone recorded them. */
+  commits?: CommitBytes[];
+}
+
+/** What a record carries besides the build index's own figures. */
+export interface RecordOptions {
+  /** When the record is made; now by default. */
+  date?: Date;
+  /** The build's Modularize floor, when the analysis could run. */
+  modularized?: ModularizedFloor;
 }
 
 /** The hash of a configuration that ignores order and comments, so that re-saved configs compare equal. */
@@ -66,7 +106,8 @@ export function topDirOf(file: { path: string; generated?: boolean }): string {
 }
 
 /** One history record of a build index; `configText` is the build's .config (or auto.conf). */
-export function recordFromIndex(index: BuildIndex, label: string, configText: string | undefined, date = new Date()): HistoryRecord {
+export function recordFromIndex(index: BuildIndex, label: string, configText: string | undefined, options: RecordOptions = {}): HistoryRecord {
+  const date = options.date ?? new Date();
   const dirs: Record<string, DirBytes> = {};
   const symbols = new Map<string, number>();
   for (const f of index.files) {
@@ -90,6 +131,7 @@ export function recordFromIndex(index: BuildIndex, label: string, configText: st
     dirs: Object.fromEntries(Object.entries(dirs).sort((a, b) => b[1].resident - a[1].resident || a[0].localeCompare(b[0]))),
     configSymbols: Object.fromEntries(top),
     unattributed: Object.values(index.unattributed).reduce((a, n) => a + n, 0),
+    ...(options.modularized ? { modularized: { resident: options.modularized.resident, candidates: options.modularized.candidates } } : {}),
   };
 }
 
@@ -104,6 +146,26 @@ export interface LocatedRecord {
   record: HistoryRecord;
   file: string;
   line: number;
+}
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+
+/** What is wrong with a record's optional `modularized` and `commits` fields, or undefined when they are absent or sound. */
+function optionalFieldProblem(rec: HistoryRecord): string | undefined {
+  const m: unknown = rec.modularized;
+  if (m !== undefined) {
+    const floor = m as Partial<ModularizedFloor> | null;
+    if (typeof floor !== 'object' || floor === null || !isCount(floor.resident) || !isCount(floor.candidates)) {
+      return '"modularized" is not { "resident": bytes, "candidates": count }';
+    }
+  }
+  const c: unknown = rec.commits;
+  if (c !== undefined) {
+    if (!Array.isArray(c)) return '"commits" is not a list';
+    const bad = c.findIndex((x: Partial<CommitBytes> | null) => typeof x !== 'object' || x === null || typeof x.commit !== 'string' || typeof x.subject !== 'string' || typeof x.bytes !== 'number' || !Number.isSafeInteger(x.bytes));
+    if (bad >= 0) return `"commits"[${bad}] is not { "commit", "subject", "bytes" }`;
+  }
+  return undefined;
 }
 
 /** Reads a history file with the line of each record; a missing file is an empty history, a broken line is bad input. */
@@ -126,6 +188,8 @@ export function readHistoryLines(file: string): LocatedRecord[] {
     if (rec.commit !== undefined && typeof rec.commit !== 'string') {
       throw new KbloatInputError('io', `line ${i + 1}: "commit" is not a string`, file);
     }
+    const problem = optionalFieldProblem(rec);
+    if (problem) throw new KbloatInputError('io', `line ${i + 1}: ${problem}`, file);
     out.push({ record: rec, file, line: i + 1 });
   }
   return out;
@@ -146,6 +210,15 @@ export function writeHistory(file: string, records: HistoryRecord[]): void {
 
 export class DuplicateLabel extends Error {}
 
+function duplicateLabel(file: string, label: string): DuplicateLabel {
+  return new DuplicateLabel(`label "${label}" is already in ${file}; use --replace to measure it again`);
+}
+
+/** Throws what addRecord would for a label already in the history, before the work of measuring a build is done. */
+export function checkLabelFree(file: string, label: string, replace: boolean): void {
+  if (!replace && readHistory(file).some((r) => r.label === label)) throw duplicateLabel(file, label);
+}
+
 /**
  * Adds a record to the history. A label already there is refused (a history is a
  * series, and two points with one label would make the chart lie) unless
@@ -154,7 +227,7 @@ export class DuplicateLabel extends Error {}
 export function addRecord(file: string, record: HistoryRecord, replace: boolean): void {
   const records = readHistory(file);
   const at = records.findIndex((r) => r.label === record.label);
-  if (at >= 0 && !replace) throw new DuplicateLabel(`label "${record.label}" is already in ${file}; use --replace to measure it again`);
+  if (at >= 0 && !replace) throw duplicateLabel(file, record.label);
   if (at >= 0) records[at] = record;
   else records.push(record);
   writeHistory(file, records);

@@ -13,10 +13,13 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:f
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadIndex } from '../index/cache';
-import { addRecord, readConfigText, readHistory, recordFromIndex, writeHistory } from './history';
+import { addRecord, ModularizedFloor, readConfigText, readHistory, recordFromIndex, writeHistory } from './history';
+import type { BuildIndex } from '../index/model';
 import { makeCommands, makeEnv } from './kernelMake';
 
 export interface SweepOptions {
+  /** The Modularize floor of a built revision, recorded with it (the caller computes it: the tracker does not know Modularize). */
+  modularized?: (index: BuildIndex, rev: string) => ModularizedFloor | undefined;
   source: string;
   /** A make target that writes .config: tinyconfig, defconfig, … */
   config: string;
@@ -113,7 +116,7 @@ export function sweep(o: SweepOptions): SweepResult {
         o.log(`${rev}: make`);
         step('make', make.build, env);
         const { index } = loadIndex(out, { noCache: o.noCache });
-        const record = recordFromIndex(index, rev, readConfigText(out));
+        const record = recordFromIndex(index, rev, readConfigText(out), { modularized: o.modularized?.(index, rev) });
         record.commit = commit;
         addRecord(o.history, record, false);
         result.built.push(rev);
