@@ -435,3 +435,24 @@
 	EXIT_CALL							\
 	COMMON_DISCARDS							\
 	}
+
+/*
+ * Writeable data: the .data output section of arm64 and riscv.
+ * (arch/mini's vmlinux.lds.S spells out its own, as x86 does.)
+ */
+#define RW_DATA(cacheline, pagealigned, inittask)			\
+	. = ALIGN(PAGE_SIZE);						\
+	.data : AT(ADDR(.data) - LOAD_OFFSET) {				\
+		PAGE_ALIGNED_DATA(pagealigned)				\
+		CACHELINE_ALIGNED_DATA(cacheline)			\
+		READ_MOSTLY_DATA(cacheline)				\
+		DATA_DATA						\
+	}
+
+#define BSS_SECTION(sbss_align, bss_align, stop_align)			\
+	. = ALIGN(sbss_align);						\
+	__bss_start = .;						\
+	SBSS(sbss_align)						\
+	BSS(bss_align)							\
+	. = ALIGN(stop_align);						\
+	__bss_stop = .;

@@ -19,12 +19,25 @@
 #define __cold				__attribute__((__cold__))
 #define __noreturn			__attribute__((__noreturn__))
 #define __printf(a, b)			__attribute__((__format__(printf, a, b)))
+/* gcc only: clang has neither attribute (compiler_attributes.h in Linux) */
+#if __has_attribute(__externally_visible__)
 #define __visible			__attribute__((__externally_visible__))
+#else
+#define __visible
+#endif
+#if __has_attribute(__copy__)
 #define __copy(symbol)			__attribute__((__copy__(symbol)))
+#else
+#define __copy(symbol)
+#endif
 #define __always_inline			inline __attribute__((__always_inline__))
 #define noinline			__attribute__((__noinline__))
-/* no IPA clones (.constprop/.isra/.part) of this function */
+/* no IPA clones (.constprop/.isra/.part) of this function (gcc only) */
+#if __has_attribute(__noclone__)
 #define __noclone			__attribute__((__noclone__))
+#else
+#define __noclone
+#endif
 #define notrace				__attribute__((__no_instrument_function__))
 #define __percpu
 #define __iomem

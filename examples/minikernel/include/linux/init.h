@@ -219,6 +219,42 @@ struct obs_kernel_param {
 #define __setup(str, fn)						\
 	__setup_param(str, fn, fn, 0)
 
+#ifdef CONFIG_LTO_CLANG
+/*
+ * (Linux 6.1 chooses between these and the definitions above with an
+ * #ifdef/#else around them; they are here, after every declaration, so that
+ * the line numbers in the other builds' debug info stay as they were.)
+ *
+ * With LTO, the compiler doesn't necessarily obey link order for
+ * initcalls. In order to preserve the correct order, we add each
+ * variable into its own section and generate a linker script (in
+ * scripts/Makefile.vmlinux_o: .tmp_initcalls.lds) to specify the order
+ * of the sections.
+ */
+#undef __initcall_section
+#define __initcall_section(__sec, __iid)			\
+	#__sec ".init.." #__iid
+
+/*
+ * With LTO, the compiler can rename static functions to avoid
+ * global naming collisions. We use a global stub function for
+ * initcalls to create a stable symbol name whose address can be
+ * taken in inline assembly when PREL32 relocations are used.
+ */
+#undef __initcall_stub
+#define __initcall_stub(fn, __iid, id)				\
+	__initcall_name(initstub, __iid, id)
+
+#undef __define_initcall_stub
+#define __define_initcall_stub(__stub, fn)			\
+	int __init __stub(void);				\
+	int __init __stub(void)					\
+	{ 							\
+		return fn();					\
+	}							\
+	__ADDRESSABLE(__stub)
+#endif /* CONFIG_LTO_CLANG */
+
 #endif /* !MODULE */
 #endif /* !__ASSEMBLY__ */
 

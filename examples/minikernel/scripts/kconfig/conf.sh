@@ -10,6 +10,11 @@
 #       .config := <file>, with the architecture symbol (64BIT) set from
 #       ARCH32, as the kernel's Kconfig sets it from ARCH.
 #
+#   conf.sh --merge=<fragment> Kconfig
+#       .config (created from the defconfig if missing) with the symbols the
+#       fragment sets replaced or appended, as merge_config.sh -m does; the
+#       fragment lists every symbol that changes, derived ones included.
+#
 #   conf.sh --syncconfig Kconfig
 #       .config (created from the defconfig if missing, 64BIT adjusted),
 #       include/config/auto.conf          CONFIG_X=y / =m / ="str" / =123
@@ -36,7 +41,8 @@ defconfig=
 case "$1" in
 --syncconfig) mode=sync ;;
 --defconfig=*) mode=defconfig; defconfig=${1#--defconfig=} ;;
-*) echo "usage: conf.sh --syncconfig|--defconfig=<file> Kconfig" >&2; exit 1 ;;
+--merge=*) mode=merge; fragment=${1#--merge=} ;;
+*) echo "usage: conf.sh --syncconfig|--defconfig=<file>|--merge=<fragment> Kconfig" >&2; exit 1 ;;
 esac
 
 case "$ARCH32" in
@@ -66,6 +72,31 @@ if [ "$mode" = defconfig ]; then
 	[ -f "$KCONFIG_CONFIG" ] && cp -f "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.old"
 	cp -f "$src" "$KCONFIG_CONFIG"
 	chmod u+w "$KCONFIG_CONFIG"
+	set_arch "$KCONFIG_CONFIG"
+	exit 0
+fi
+
+if [ "$mode" = merge ]; then
+	if [ ! -f "$KCONFIG_CONFIG" ]; then
+		cp -f "$srctree/arch/$SRCARCH/configs/$KBUILD_DEFCONFIG" "$KCONFIG_CONFIG"
+		chmod u+w "$KCONFIG_CONFIG"
+	fi
+	echo "Merging $fragment"
+	${AWK:-awk} '
+		function sym(line) {
+			if (line ~ /^CONFIG_[A-Za-z0-9_]*=/) { sub(/=.*/, "", line); return line }
+			if (line ~ /^# CONFIG_[A-Za-z0-9_]* is not set$/) { sub(/^# /, "", line); sub(/ .*/, "", line); return line }
+			return ""
+		}
+		FNR == NR { s = sym($0); if (s != "") { set[s] = 1; frag[++n] = $0 }; next }
+		{ s = sym($0); if (!(s in set)) print }
+		END { for (i = 1; i <= n; i++) print frag[i] }
+	' "$fragment" "$KCONFIG_CONFIG" > "$KCONFIG_CONFIG.tmp"
+	if cmp -s "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.tmp"; then
+		rm -f "$KCONFIG_CONFIG.tmp"
+	else
+		mv -f "$KCONFIG_CONFIG.tmp" "$KCONFIG_CONFIG"
+	fi
 	set_arch "$KCONFIG_CONFIG"
 	exit 0
 fi
