@@ -58,7 +58,7 @@ const DATA_LINE = / (BYTE|SHORT|LONG|QUAD|SQUAD) /;
 
 /** A map lld writes (`make LLVM=1`) starts with its column header instead of GNU ld's archive list. */
 const LLD_HEADER = /^\s*VMA\s+LMA\s+Size\s+Align\s+Out\s+In\s+Symbol\s*$/;
-const LLD_LINE = /^\s*([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\d+) (\s*)(\S.*)$/;
+const LLD_LINE = /^\s*([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+([0-9a-fA-F]+)\s+(\d+)(?: (\s*)(\S.*))?\s*$/;
 /** `init/main.o:(.text.kernel_main)`, `lib/lib.a(string.o):(.text)`, `vmlinux.o:(.rodata.str1.1+0x0)`. */
 const LLD_INPUT = /^(.*):\(([^()+]*)(?:\+0x[0-9a-fA-F]+)?\)$/;
 
@@ -200,6 +200,8 @@ function parseLldMap(text: string, fail: (msg: string, lineNo: number) => never)
       continue;
     }
     const [, vma, , size, , indent, rest] = m;
+    // lld ends some maps with nameless empty entries (after the last section).
+    if (rest === undefined) continue;
     if (indent.length === 0) {
       // An output section, or an assignment of the linker script outside any (`. = ALIGN(0x1000)`).
       current = undefined;

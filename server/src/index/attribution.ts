@@ -67,7 +67,18 @@ export interface AttributionSources {
   /** The contents of the built-in objects, read only when the map does not cover a section. */
   objects: () => Map<string, ObjectContents>;
   resolveOwner: SymbolOwnerResolver;
+  /**
+   * Charge the alignment padding after a symbol (a gap shorter than
+   * ALIGNMENT_GAP before the next one) to the symbol's owner even when the next
+   * symbol is another's. For an LTO link, whose functions of different files
+   * are interleaved in one object: there, that padding is what an object's
+   * section would have ended with.
+   */
+  padToNext?: boolean;
 }
+
+/** The largest gap taken for alignment padding rather than bytes of their own. */
+const ALIGNMENT_GAP = 64;
 
 export function attribute(elf: ElfFile, sources: AttributionSources): Attribution {
   const { map, buildDir, resolveOwner } = sources;
@@ -206,9 +217,10 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
         if (end > prevEnd) { prevEnd = end; prevOwner = undefined; }
         continue;
       }
-      // Padding between two symbols of one object belongs to that object.
-      if (prevOwner === p.owner && p.offset > prevEnd) {
-        charge(p.owner, sec, cls, p.offset - prevEnd);
+      // Padding between two symbols of one object belongs to that object (in an LTO link, to the one before it).
+      const padOwner = prevOwner === p.owner ? p.owner : sources.padToNext && p.offset - prevEnd < ALIGNMENT_GAP ? prevOwner : undefined;
+      if (padOwner !== undefined && p.offset > prevEnd) {
+        charge(padOwner, sec, cls, p.offset - prevEnd);
         covered += p.offset - prevEnd;
       }
       if (end > start) {

@@ -56,11 +56,12 @@ function fileStamp(file: string): string {
 /**
  * Without a linker map, a lib.a member counts as linked when vmlinux defines one
  * of the global symbols the member defines (that is why the linker pulled it in).
+ * An LTO link makes hidden globals local in vmlinux: there, any definition counts.
  */
-function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: Warning[]): void {
+function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: Warning[], lto: boolean): void {
   if (libMembers.size === 0) return;
   const globals = new Set<string>();
-  for (const s of elf.symbols()) if (s.bind !== 0 && s.shndx !== 0 && s.name) globals.add(s.name);
+  for (const s of elf.symbols()) if ((lto || s.bind !== 0) && s.shndx !== 0 && s.name) globals.add(s.name);
   for (const obj of libMembers.keys()) {
     if (builtIn.has(obj)) continue;
     const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
@@ -179,16 +180,17 @@ function indexFromElfWith(
     map = undefined;
   }
   if (map) addMapObjects(builtIn, map, layout.buildDir);
-  else addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings);
+  else addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings, lto !== undefined);
 
   progress('attributing sections');
-  const resolver = new OwnerResolver(layout, builtIn, warnings, elf);
+  const resolver = new OwnerResolver(layout, builtIn, warnings, elf, lto !== undefined);
   const att = attribute(elf, {
     map,
     buildDir: layout.buildDir,
     // In an LTO link the few native objects (assembly) cannot anchor sections that LTO's output fills.
     objects: () => (lto ? new Map() : resolver.allContents()),
     resolveOwner: (sym, fileSym, locals) => resolver.resolve(sym, fileSym, locals),
+    padToNext: lto !== undefined,
   });
   warnings.push(...att.warnings);
 
@@ -286,20 +288,44 @@ class OwnerResolver {
   private contents = new Map<string, ObjectContents | undefined>();
   private groupOwner = new Map<ElfSymbol[], string | undefined>();
 
-  constructor(private layout: BuildLayout, private builtIn: Set<string>, private warnings: Warning[], private elf: ElfFile) {}
+  constructor(
+    private layout: BuildLayout,
+    private builtIn: Set<string>,
+    private warnings: Warning[],
+    private elf: ElfFile,
+    /**
+     * An LTO link: its STT_FILE markers name LTO modules, not always source
+     * files (full LTO has one, `ld-temp.o`), and it makes globals local; a symbol
+     * no marker places is found by its name in the objects' own tables.
+     */
+    private lto: boolean,
+  ) {}
 
   resolve(sym: ElfSymbol, fileSym: string | undefined, locals: ElfSymbol[]): string | undefined {
+    let groupOwner: string | undefined;
     if (sym.bind === 0 && fileSym !== undefined) {
       if (!this.groupOwner.has(locals)) this.groupOwner.set(locals, this.ownerOfGroup(fileSym, locals));
-      return this.groupOwner.get(locals);
+      groupOwner = this.groupOwner.get(locals);
+      // An LTO link emits the globals it made local after the last marker: the
+      // marker's object has a say only over the names its own table has.
+      if (!this.lto || (groupOwner !== undefined && this.defines(groupOwner, sym.name))) return groupOwner;
     }
-    const owner = this.globalOwners().get(sym.name);
+    const owner = this.globalOwners().get(sym.name) ?? (this.lto && sym.bind === 0 ? this.localOwner(sym.name) ?? groupOwner : undefined);
     if (owner !== undefined) return owner;
     const promoted = PROMOTED.exec(sym.name);
     if (promoted) return this.promotedOwner(promoted[2]);
     // Names the compiler derives from a function (`__cfi_foo`, `foo.cold`) belong where the function does.
     const base = functionBaseName(sym.name);
     return base !== sym.name ? this.globalOwners().get(base) : undefined;
+  }
+
+  private names = new Map<string, Set<string>>();
+
+  /** Whether an object's own table defines this name (a promoted or renamed copy by its base name). */
+  private defines(obj: string, name: string): boolean {
+    let names = this.names.get(obj);
+    if (!names) this.names.set(obj, (names = new Set((this.objectContents(obj)?.symbols ?? []).map((s) => s.name))));
+    return names.has(name) || names.has(name.replace(/\.(llvm\.)?\d+$/, ''));
   }
 
   private objectContents(obj: string): ObjectContents | undefined {
@@ -327,6 +353,57 @@ class OwnerResolver {
   }
 
   /**
+   * In an LTO build, the one object whose own table has a local of this name
+   * (full LTO renames a clash `name.NN`); undefined when several have it.
+   */
+  private localOwner(name: string): string | undefined {
+    const exact = this.localNames().get(name);
+    if (exact && new Set(exact).size === 1) return exact[0];
+    // Full LTO links the modules in link order into one and renames a clash in
+    // each later module `name.N`, N growing: the plain name is the first
+    // object's (in vmlinux.a's order), the renamed ones the others' in turn.
+    const m = /^(.+)\.(\d+)$/.exec(name);
+    const base = m ? m[1] : name;
+    const owners = [...new Set(this.localNames().get(base) ?? [])];
+    if (owners.length === 0) return undefined;
+    if (!m) return owners[0];
+    const renamed = this.renamedLocals().get(base) ?? [];
+    const at = renamed.indexOf(name);
+    return at >= 0 && renamed.length === owners.length - 1 ? owners[at + 1] : undefined;
+  }
+
+  private renamed?: Map<string, string[]>;
+
+  /** vmlinux's locals renamed `name.N` by full LTO, by name, in the order of N. */
+  private renamedLocals(): Map<string, string[]> {
+    if (this.renamed) return this.renamed;
+    this.renamed = new Map();
+    for (const s of this.elf.symbols()) {
+      const m = /^(.+)\.(\d+)$/.exec(s.name);
+      if (!m || s.bind !== 0 || PROMOTED.test(s.name)) continue;
+      const list = this.renamed.get(m[1]);
+      if (list) list.push(s.name);
+      else this.renamed.set(m[1], [s.name]);
+    }
+    for (const list of this.renamed.values()) list.sort((a, b) => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1)));
+    return this.renamed;
+  }
+
+  private localNames(): Map<string, string[]> {
+    if (this.locals) return this.locals;
+    this.locals = new Map();
+    for (const obj of this.builtIn) {
+      for (const s of this.objectContents(obj)?.symbols ?? []) {
+        if (!s.local) continue;
+        const list = this.locals.get(s.name);
+        if (list) list.push(obj);
+        else this.locals.set(s.name, [obj]);
+      }
+    }
+    return this.locals;
+  }
+
+  /**
    * The object of the module whose statics ThinLTO promoted with this hash: one
    * hash per module, so every `name.llvm.<hash>` of vmlinux with it is a local
    * of that one object; the object whose own locals hold most of those names.
@@ -334,17 +411,7 @@ class OwnerResolver {
   private promotedOwner(hash: string): string | undefined {
     if (!this.promoted) {
       this.promoted = new Map();
-      this.locals = new Map();
-      for (const obj of this.builtIn) {
-        const c = this.objectContents(obj);
-        if (!c?.bitcode) continue;
-        for (const s of c.symbols) {
-          if (!s.local) continue;
-          const list = this.locals.get(s.name);
-          if (list) list.push(obj);
-          else this.locals.set(s.name, [obj]);
-        }
-      }
+      const locals = this.localNames();
       const byHash = new Map<string, string[]>();
       for (const s of this.elf.symbols()) {
         const m = PROMOTED.exec(s.name);
@@ -355,7 +422,7 @@ class OwnerResolver {
       }
       for (const [h, names] of byHash) {
         const score = new Map<string, number>();
-        for (const n of names) for (const obj of this.locals.get(n) ?? []) score.set(obj, (score.get(obj) ?? 0) + 1);
+        for (const n of names) for (const obj of locals.get(n) ?? []) score.set(obj, (score.get(obj) ?? 0) + 1);
         const ranked = [...score].sort((a, b) => b[1] - a[1]);
         // A tie is two objects that could both be it: say nothing rather than guess.
         this.promoted.set(h, ranked.length && (ranked.length === 1 || ranked[0][1] > ranked[1][1]) ? ranked[0][0] : undefined);
@@ -385,8 +452,9 @@ class OwnerResolver {
     for (const obj of candidates) {
       const own = this.objectContents(obj);
       if (!own) continue;
+      // (An LTO link also makes an object's hidden globals local: in bitcode every defined name counts.)
       const key = own.bitcode ? (s: { name: string; size: number }) => s.name : (s: { name: string; size: number }) => `${s.name}\0${s.size}`;
-      const names = new Set(own.symbols.filter((s) => s.local).map(key));
+      const names = new Set(own.symbols.filter((s) => s.local || own.bitcode).map(key));
       let score = 0;
       for (const l of locals) if (l.size > 0 && names.has(key(l))) score++;
       if (score > bestScore) {

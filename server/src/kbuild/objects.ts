@@ -205,6 +205,8 @@ export function splitModuleImage(koFile: string, objects: { object: string; cont
   }
   const charged: Record<string, number> = {};
   for (const sym of image.symbols) {
+    // Symbols of the sections the loader drops (`.modinfo` strings) are no module bytes.
+    if (!(sym.section in image.bySection)) continue;
     const owner = ownerOf.get(sym.name) ?? ownerOf.get(sym.name.replace(/\.llvm\.\d+$/, ''));
     if (!owner) continue;
     const part = parts.get(owner)!;
