@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/binary/symbolNames';
 import { warningText } from '../server/src/common/warnings';
 import { buildIndex } from '../server/src/index/buildTree';
+import { ModularizeAnalysis } from '../server/src/modularize/analysis';
 import type { BuildIndex } from '../server/src/index/model';
 import { readelfSections, readelfSymbols, run } from './helpers';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild, MiniBuildOptions } from './minikernel';
@@ -122,6 +123,17 @@ for (const [title, options, lto] of VARIANTS) {
         const attributed = index.files.reduce((a, f) => a + (f.status === 'built-in' ? f.sections[s.name] ?? 0 : 0), 0);
         assert.equal(attributed + (index.unattributed[s.name] ?? 0), s.size, s.name);
       }
+    });
+
+    test('Modularize reads its blockers from the objects: every reference is an undefined symbol of the referring object (llvm-nm -u)', () => {
+      const report = ModularizeAnalysis.load(index).report();
+      const references = report.candidates.flatMap((c) => c.blockers).filter((x) => x.kind === 'reference');
+      assert.ok(references.length >= 1, 'the example tree has a candidate blocked by a reference');
+      for (const r of references) {
+        const undefinedHere = run('llvm-nm', ['-u', r.object!], b.buildDir);
+        for (const sym of r.symbols ?? [{ name: r.symbol! }]) assert.match(undefinedHere, new RegExp(`\\bU ${sym.name}$`, 'm'), `${r.object} uses ${sym.name}`);
+      }
+      assert.ok(report.unblockedCount >= 1 && report.residentIfModularized < report.resident);
     });
 
     if (!lto) {
