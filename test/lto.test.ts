@@ -1,8 +1,9 @@
 /**
- * clang builds of the example tree, attributed as a gcc build is: `make LLVM=1`
- * (ELF objects, lld's map) and `make LLVM=1` with CONFIG_LTO_CLANG_THIN or
- * _FULL (every built-in object is LLVM bitcode; vmlinux comes from the LTO
- * output vmlinux.o). Ground truth: readelf of vmlinux, llvm-nm of the bitcode
+ * Builds of the example tree by other toolchains, attributed as the x86_64 gcc
+ * build is: `make LLVM=1` (ELF objects, lld's map), `make LLVM=1` with
+ * CONFIG_LTO_CLANG_THIN or _FULL (every built-in object is LLVM bitcode;
+ * vmlinux comes from the LTO output vmlinux.o), and gcc cross builds for arm64
+ * and riscv64 (GNU ld maps of other machines). Ground truth: readelf of vmlinux, llvm-nm of the bitcode
  * objects (not our irsymtab reader), `ar t vmlinux.a`, modules.order and the
  * `*.mod` files, size -A of the objects and modules.
  */
@@ -17,7 +18,7 @@ import { buildIndex } from '../server/src/index/buildTree';
 import { ModularizeAnalysis } from '../server/src/modularize/analysis';
 import type { BuildIndex } from '../server/src/index/model';
 import { readelfSections, readelfSymbols, run } from './helpers';
-import { buildMiniKernel, cleanupMiniBuild, MiniBuild, MiniBuildOptions } from './minikernel';
+import { buildMiniKernel, cleanupMiniBuild, MiniBuild, MiniBuildOptions, miniBuildSkip } from './minikernel';
 
 const have = (tool: string): boolean => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = ['clang', 'ld.lld', 'llvm-ar', 'llvm-nm'].every(have) ? false : 'clang, lld and llvm are not installed (.ci/setup installs them)';
@@ -102,12 +103,14 @@ function checkAttribution(b: MiniBuild, index: BuildIndex, lto: boolean): void {
 
 const VARIANTS: [string, MiniBuildOptions, boolean][] = [
   ['LLVM=1 (clang, lld and its map)', { toolchain: 'llvm' }, false],
+  ['arm64, cross-built with gcc', { arch: 'arm64' }, false],
+  ['riscv64, cross-built with gcc', { arch: 'riscv64' }, false],
   ['LLVM=1 with CONFIG_LTO_CLANG_THIN', { toolchain: 'llvm', lto: 'thin' }, true],
   ['LLVM=1 with CONFIG_LTO_CLANG_FULL', { toolchain: 'llvm', lto: 'full' }, true],
 ];
 
 for (const [title, options, lto] of VARIANTS) {
-  describe(title, { skip }, () => {
+  describe(title, { skip: skip || miniBuildSkip(options) }, () => {
     let b: MiniBuild;
     let index: BuildIndex;
     before(() => {
@@ -136,7 +139,7 @@ for (const [title, options, lto] of VARIANTS) {
       assert.ok(report.unblockedCount >= 1 && report.residentIfModularized < report.resident);
     });
 
-    if (!lto) {
+    if (options.toolchain === 'llvm' && !lto) {
       test("lld's map is read: the index attributes from it", () => {
         assert.equal(index.build.attribution, 'linker-map');
       });
