@@ -6,7 +6,9 @@
  * in parallel processes and joined by `history merge` must equal one sequential
  * sweep of all revisions (the records and their order, dates aside); the merge
  * refuses the same build twice and lists the expected revisions no shard built,
- * and bad shard specs are refused.
+ * and bad shard specs are refused. With `--modularized`, each revision is rebuilt
+ * after `make yes2modconfig`, and the rebuilt kernel proper it records equals a
+ * build of the same tree made by hand the same way.
  *
  * The CLI runs from its sources (tsx), as the commands under test are newer than
  * any bundle. Commands are spawned with argument arrays, never through a shell.
@@ -19,7 +21,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HistoryRecord } from '../server/src/tracker/history';
 import { REPO, tempDir } from './helpers';
-import { MINIKERNEL_DIR } from './minikernel';
+import { buildMiniKernel, cleanupMiniBuild, MINIKERNEL_DIR } from './minikernel';
 
 let work: string;
 let repo: string;
@@ -319,4 +321,49 @@ test('bad shard specs are refused with one line, exit 2, before anything is buil
   assert.equal(empty.status, 0, empty.stderr);
   assert.match(empty.stdout, /built 0, skipped 0/);
   assert.equal(readFileSync(history, 'utf8'), '');
+});
+
+test('sweep --modularized records the revision rebuilt after make yes2modconfig, as a build by hand measures it', () => {
+  const history = path.join(work, 'modularized.jsonl');
+  const out = path.join(work, 'out-modularized');
+  const r = runCli(['sweep', '--source', repo, '--config', 'defconfig', '--revs', 't1,t3', '--history', history, '--out', out, '--modularized']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /built 2, skipped 0/);
+  const [t1, t3] = records(history);
+  for (const rec of [t1, t3]) {
+    assert.ok(rec.modularizedBuild, `${rec.label} has a rebuilt figure`);
+    assert.ok(rec.modularizedBuild.resident < rec.totals.resident, `${rec.label}: rebuilt ${rec.modularizedBuild.resident} < as configured ${rec.totals.resident}`);
+    assert.ok(rec.modularizedBuild.image > 0);
+    assert.ok(rec.modularized, `${rec.label}: the no-rebuild floor is still recorded`);
+    assert.ok(existsSync(path.join(out, `${rec.label}.modularized`, 'vmlinux')), `${rec.label}: the rebuild's O= folder is kept under --out`);
+  }
+  // t3 builds the heartbeat driver in; yes2modconfig makes it a module again, as at t1.
+  assert.equal(readFileSync(path.join(out, 't3.modularized', '.config'), 'utf8').match(/^CONFIG_MISC_HEARTBEAT=.*$/m)?.[0], 'CONFIG_MISC_HEARTBEAT=m');
+
+  // The same revision (t1 is the example tree as it is) built by hand: defconfig, yes2modconfig, then the build.
+  const hand = buildMiniKernel({ outOfTree: true, extraMakeArgs: ['defconfig', 'yes2modconfig', 'all'] });
+  try {
+    const config = readFileSync(path.join(hand.buildDir, '.config'), 'utf8');
+    const defconfig = readFileSync(path.join(MINIKERNEL_DIR, 'arch/mini/configs/mini_defconfig'), 'utf8');
+    for (const sym of ['CONFIG_SERIAL_MINI', 'CONFIG_EEPROM_MINI', 'CONFIG_CRC16']) {
+      assert.match(defconfig, new RegExp(`^${sym}=y$`, 'm'), `${sym} is built in by the defconfig`);
+      assert.match(config, new RegExp(`^${sym}=m$`, 'm'), `${sym} is a module after yes2modconfig`);
+    }
+    assert.match(config, /^# CONFIG_SERIAL_MINI_CONSOLE is not set$/m, 'it depends on SERIAL_MINI=y');
+    assert.match(config, /^CONFIG_PRINTK=y$/m, 'a bool stays as it was');
+    const handHistory = path.join(work, 'hand.jsonl');
+    const tracked = runCli(['track', hand.buildDir, '--history', handHistory, '--label', 'hand']);
+    assert.equal(tracked.status, 0, tracked.stderr);
+    const [byHand] = records(handHistory);
+    assert.ok(byHand.totals.resident < t1.totals.resident);
+    assert.deepEqual(t1.modularizedBuild, { resident: byHand.totals.resident, image: byHand.totals.image }, 'the sweep\'s rebuild measures what the build by hand does');
+  } finally {
+    cleanupMiniBuild(hand);
+  }
+
+  // The page draws the rebuilt figure as points beside the floor.
+  const page = path.join(work, 'modularized.html');
+  const html = runCli(['history', history, '--html', page]);
+  assert.equal(html.status, 0, html.stderr);
+  assert.equal(readFileSync(page, 'utf8').match(/class="marker rebuilt" data-label/g)?.length, 2);
 });

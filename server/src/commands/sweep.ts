@@ -1,6 +1,7 @@
 /**
  * `kbloat sweep`: builds revisions of a kernel git tree and tracks each; with
- * `--shard K/N`, only the K-th of every N revisions, so that N jobs share a list.
+ * `--shard K/N`, only the K-th of every N revisions, so that N jobs share a list;
+ * with `--modularized`, each revision is also rebuilt after `make yes2modconfig`.
  */
 import { statSync } from 'node:fs';
 import { Shard, shardRevs, sweep } from '../tracker/sweep';
@@ -20,7 +21,7 @@ function parseShard(spec: string): Shard {
 
 export function runSweep(argv: string[]): number {
   const { values: makeArgs, rest } = takeRepeated(argv, '--make-arg');
-  const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out', '--shard'], ['--no-cache']);
+  const o = parseOptions(rest, ['--source', '--config', '--revs', '--history', '--out', '--shard'], ['--no-cache', '--modularized']);
   if (o.positional.length) throw new BadArgument(`unexpected argument ${o.positional[0]}`);
   const need = (name: string, what: string): string => {
     const v = o.values.get(name);
@@ -41,7 +42,7 @@ export function runSweep(argv: string[]): number {
   const revs = shard ? shardRevs(allRevs, shard) : allRevs;
   if (shard) log(`shard ${shard.index}/${shard.total}: ${revs.length} of ${allRevs.length} revisions${revs.length ? `: ${revs.join(', ')}` : ''}`);
   const modularized = (index: BuildIndex, rev: string) => modularizedFloor(index, (l) => log(`${rev}: ${l}`));
-  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), log, modularized });
+  const result = sweep({ source, config, revs, history, out: o.values.get('--out'), makeArgs, noCache: o.flags.has('--no-cache'), modularizedBuild: o.flags.has('--modularized'), log, modularized });
   process.stdout.write(`built ${result.built.length}, skipped ${result.skipped.length} (already tracked), failed ${result.failed.length}${result.failed.length ? `: ${result.failed.join(', ')}` : ''}\n`);
   return result.failed.length ? 1 : 0;
 }

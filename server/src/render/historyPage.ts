@@ -61,6 +61,7 @@ function stepTip(records: HistoryRecord[], i: number): string {
   const prev = records[i - 1];
   const lines = [`${r.label}: kernel proper ${humanSize(r.totals.resident)}${prev ? ` (${signedSize(r.totals.resident - prev.totals.resident, { zero: '0' })})` : ''}`];
   if (r.modularized) lines.push(`with everything modularized ${humanSize(r.modularized.resident)} (${r.modularized.candidates} unblocked candidate${r.modularized.candidates === 1 ? '' : 's'})`);
+  if (r.modularizedBuild) lines.push(`rebuilt after make yes2modconfig ${humanSize(r.modularizedBuild.resident)}`);
   const commits = r.commits ?? [];
   if (commits.length) {
     lines.push(prev ? `commits since ${prev.label}:` : 'commits:');
@@ -94,7 +95,7 @@ function chartSvg(records: HistoryRecord[], dirs: string[]): string {
   const cols = n === 1 ? [records[0], records[0]] : records;
   const stackTop = cols.map((r) => dirs.reduce((a, d) => a + (r.dirs[d]?.resident ?? 0), 0));
   // The curves share the stack's axis: the kernel proper includes the padding the stack leaves out.
-  const highest = Math.max(1, ...stackTop, ...cols.map((r) => r.totals.resident), ...cols.map((r) => r.modularized?.resident ?? 0));
+  const highest = Math.max(1, ...stackTop, ...cols.map((r) => r.totals.resident), ...cols.map((r) => r.modularized?.resident ?? 0), ...cols.map((r) => r.modularizedBuild?.resident ?? 0));
   const step = niceStep(highest);
   const yMax = Math.max(step, Math.ceil(highest / step) * step);
   const y = (v: number): number => M.top + ph - (ph * v) / yMax;
@@ -128,6 +129,8 @@ function chartSvg(records: HistoryRecord[], dirs: string[]): string {
       `<circle class="marker ${cls}" data-label="${escapeHtml(r.label)}" cx="${fmt(labelX(i))}" cy="${fmt(y(v))}" r="${radius}">${tip}</circle>`;
     out.push(at('proper', r.totals.resident));
     if (r.modularized) out.push(at('modularized', r.modularized.resident));
+    // The rebuild is a measured point, not a curve: on the floor's axis, next to the estimate.
+    if (r.modularizedBuild) out.push(at('rebuilt', r.modularizedBuild.resident));
   });
   // Show at most about 16 labels, so that long sweeps stay legible.
   const every = Math.max(1, Math.ceil(n / 16));
@@ -165,7 +168,7 @@ svg{width:100%;height:auto;display:block}
 .halo{fill:none;stroke:var(--bg);stroke-width:5;stroke-linejoin:round;opacity:.85}
 .curve{fill:none;stroke-width:2.2;stroke-linejoin:round}
 .curve.proper{stroke:var(--fg)}.curve.modularized{stroke:var(--floor);stroke-dasharray:7 4}
-.marker{stroke:var(--bg);stroke-width:1.2}.marker.proper{fill:var(--fg)}.marker.modularized{fill:var(--floor)}
+.marker{stroke:var(--bg);stroke-width:1.2}.marker.proper{fill:var(--fg)}.marker.modularized{fill:var(--floor)}.marker.rebuilt{fill:var(--bg);stroke:var(--floor);stroke-width:2}
 .marker:hover{stroke:var(--fg);stroke-width:2}
 svg.key{width:28px;height:10px;display:inline-block}
 ul.commits{margin:4px 0 10px;padding-left:20px;font-size:.93em}
@@ -241,10 +244,12 @@ export function historyHtml(records: HistoryRecord[], options: HistoryPageOption
       (last.modularized ? ` · ${humanSize(last.modularized.resident)} with everything modularized` : '')
     : 'no records';
   const floors = records.some((r) => r.modularized);
+  const rebuilt = records.some((r) => r.modularizedBuild);
   const key = (cls: string): string => `<svg class="key" viewBox="0 0 28 10" aria-hidden="true"><line class="curve ${cls}" x1="1" x2="27" y1="5" y2="5"/></svg>`;
   const curves = records.length
     ? `<ul class="legend curves"><li>${key('proper')}kernel proper (resident bytes, linker padding included)</li>` +
       (floors ? `<li>${key('modularized')}with everything modularized (every unblocked candidate of kbloat modularize built as a module)</li>` : '') +
+      (rebuilt ? `<li><svg class="key" viewBox="0 0 28 10" aria-hidden="true"><circle class="marker rebuilt" cx="14" cy="5" r="3.5"/></svg>rebuilt after make yes2modconfig (kbloat sweep --modularized)</li>` : '') +
       '</ul>'
     : '';
   // The legend lists the stack from top to bottom, as the eye meets it.

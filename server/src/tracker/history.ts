@@ -41,6 +41,17 @@ export interface ModularizedFloor {
   candidates: number;
 }
 
+/**
+ * The kernel proper of the same revision rebuilt with every tristate Kconfig allows
+ * at m (`make yes2modconfig`): what `kbloat sweep --modularized` measures.
+ */
+export interface ModularizedBuild {
+  /** Resident bytes of the rebuilt kernel proper. */
+  resident: number;
+  /** Bytes of the rebuilt vmlinux image. */
+  image: number;
+}
+
 /** One of the commits that made the step from the record before to this one (`kbloat blame`'s commits). */
 export interface CommitBytes {
   /** The full commit hash. */
@@ -75,6 +86,8 @@ export interface HistoryRecord {
    * analysis could not run (no .config, no Kconfig tree) and in older records.
    */
   modularized?: ModularizedFloor;
+  /** The revision rebuilt after `make yes2modconfig`, when a sweep ran with `--modularized`. */
+  modularizedBuild?: ModularizedBuild;
   /** The largest commits of the step from the record before, biggest first, when someone recorded them. */
   commits?: CommitBytes[];
 }
@@ -150,13 +163,20 @@ export interface LocatedRecord {
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
-/** What is wrong with a record's optional `modularized` and `commits` fields, or undefined when they are absent or sound. */
+/** What is wrong with a record's optional `modularized`, `modularizedBuild` and `commits` fields, or undefined when they are absent or sound. */
 function optionalFieldProblem(rec: HistoryRecord): string | undefined {
   const m: unknown = rec.modularized;
   if (m !== undefined) {
     const floor = m as Partial<ModularizedFloor> | null;
     if (typeof floor !== 'object' || floor === null || !isCount(floor.resident) || !isCount(floor.candidates)) {
       return '"modularized" is not { "resident": bytes, "candidates": count }';
+    }
+  }
+  const b: unknown = rec.modularizedBuild;
+  if (b !== undefined) {
+    const built = b as Partial<ModularizedBuild> | null;
+    if (typeof built !== 'object' || built === null || !isCount(built.resident) || !isCount(built.image)) {
+      return '"modularizedBuild" is not { "resident": bytes, "image": bytes }';
     }
   }
   const c: unknown = rec.commits;

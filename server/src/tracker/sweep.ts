@@ -5,6 +5,9 @@
  * and carrying its full commit hash. It runs the tree's Makefiles, so it runs only
  * when the user asks for it. A sweep can be one shard of many (every N-th
  * revision), so that N CI jobs share the list; `history merge` joins their files.
+ * With `modularizedBuild`, each revision is built a second time, into `<O=>.modularized`,
+ * after `make yes2modconfig` (every tristate Kconfig allows at m), and the rebuilt
+ * kernel proper is recorded with it.
  *
  * Commands are spawned with argument arrays, never through a shell.
  */
@@ -29,6 +32,8 @@ export interface SweepOptions {
   out?: string;
   makeArgs: string[];
   noCache?: boolean;
+  /** Also build each revision after `make yes2modconfig` into `<O=>.modularized` and record it as `modularizedBuild`. */
+  modularizedBuild?: boolean;
   /** Progress and errors (stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -101,6 +106,7 @@ export function sweep(o: SweepOptions): SweepResult {
     const tree = path.join(tmp, 'src', 'linux');
     for (const rev of todo) {
       const out = path.join(outRoot, safeName(rev));
+      const modOut = `${out}.modularized`;
       let added = false;
       try {
         const commit = spawnSync('git', ['-C', source, 'rev-parse', '--verify', '--quiet', `${rev}^{commit}`], { encoding: 'utf8' }).stdout?.trim();
@@ -118,6 +124,18 @@ export function sweep(o: SweepOptions): SweepResult {
         const { index } = loadIndex(out, { noCache: o.noCache });
         const record = recordFromIndex(index, rev, readConfigText(out), { modularized: o.modularized?.(index, rev) });
         record.commit = commit;
+        if (o.modularizedBuild) {
+          // The same configuration, then every tristate that Kconfig allows at m, in a folder of its own.
+          mkdirSync(modOut, { recursive: true });
+          const mod = makeCommands(tree, modOut, o.config, o.makeArgs);
+          o.log(`${rev}: make ${o.config} yes2modconfig (modularized)`);
+          step('make', mod.configure, env);
+          step('make', makeCommands(tree, modOut, 'yes2modconfig', o.makeArgs).configure, env);
+          o.log(`${rev}: make (modularized)`);
+          step('make', mod.build, env);
+          const t = loadIndex(modOut, { noCache: o.noCache }).index.totals;
+          record.modularizedBuild = { resident: t.resident, image: t.image };
+        }
         addRecord(o.history, record, false);
         result.built.push(rev);
         o.log(`${rev}: tracked`);
@@ -130,7 +148,10 @@ export function sweep(o: SweepOptions): SweepResult {
         rmSync(tree, { recursive: true, force: true });
         // The next revision's worktree goes to the same path, which git refuses while it is still registered.
         if (added && !removed) spawnSync('git', ['-C', source, 'worktree', 'prune'], { stdio: 'ignore' });
-        if (!o.out) rmSync(out, { recursive: true, force: true });
+        if (!o.out) {
+          rmSync(out, { recursive: true, force: true });
+          rmSync(modOut, { recursive: true, force: true });
+        }
       }
     }
   } finally {

@@ -15,6 +15,14 @@
 #       fragment sets replaced or appended, as merge_config.sh -m does; the
 #       fragment lists every symbol that changes, derived ones included.
 #
+#   conf.sh --yes2modconfig Kconfig
+#       .config (created from the defconfig if missing) with every tristate
+#       at y set to m where Kconfig allows it, as conf --yes2modconfig does
+#       (make yes2modconfig, Linux >= 5.8): not without MODULES=y, not when
+#       a symbol at y selects it; then olddefconfig's logic for what follows
+#       from it, as far as this tree needs: a symbol that "depends on X=y"
+#       goes when X became m.
+#
 #   conf.sh --syncconfig Kconfig
 #       .config (created from the defconfig if missing, 64BIT adjusted),
 #       include/config/auto.conf          CONFIG_X=y / =m / ="str" / =123
@@ -42,7 +50,8 @@ case "$1" in
 --syncconfig) mode=sync ;;
 --defconfig=*) mode=defconfig; defconfig=${1#--defconfig=} ;;
 --merge=*) mode=merge; fragment=${1#--merge=} ;;
-*) echo "usage: conf.sh --syncconfig|--defconfig=<file>|--merge=<fragment> Kconfig" >&2; exit 1 ;;
+--yes2modconfig) mode=yes2mod ;;
+*) echo "usage: conf.sh --syncconfig|--defconfig=<file>|--merge=<fragment>|--yes2modconfig Kconfig" >&2; exit 1 ;;
 esac
 
 case "$ARCH32" in
@@ -59,6 +68,14 @@ set_arch() {
 		END { if (!done) print line }
 	' "$1" > "$1.tmp"
 	if cmp -s "$1" "$1.tmp"; then rm -f "$1.tmp"; else mv -f "$1.tmp" "$1"; fi
+}
+
+# The Kconfig files, the top one first, following "source" lines.
+kconfig_files() {
+	echo "$1"
+	sed -n 's/^[[:space:]]*source[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' "$srctree/$1" |
+	sed "s|\$(SRCARCH)|$SRCARCH|g" |
+	while read -r f; do kconfig_files "$f"; done
 }
 
 if [ "$mode" = defconfig ]; then
@@ -95,6 +112,79 @@ if [ "$mode" = merge ]; then
 	if cmp -s "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.tmp"; then
 		rm -f "$KCONFIG_CONFIG.tmp"
 	else
+		mv -f "$KCONFIG_CONFIG.tmp" "$KCONFIG_CONFIG"
+	fi
+	set_arch "$KCONFIG_CONFIG"
+	exit 0
+fi
+
+if [ "$mode" = yes2mod ]; then
+	if [ ! -f "$KCONFIG_CONFIG" ]; then
+		cp -f "$srctree/arch/$SRCARCH/configs/$KBUILD_DEFCONFIG" "$KCONFIG_CONFIG"
+		chmod u+w "$KCONFIG_CONFIG"
+	fi
+	# What Kconfig says: "T SYM" for a tristate, "S SYM TARGET" for a select,
+	# "D SYM X" for a "depends on X=y" (help texts left out).
+	kconfig_files Kconfig | while read -r f; do cat "$srctree/$f"; done |
+	${AWK:-awk} '
+		/^(config|menuconfig)[ \t]/ { sym = $2; help = 0; next }
+		/^[^ \t#]/ { sym = ""; help = 0; next }
+		help || sym == "" { next }
+		/^[ \t]*(help|---help---)[ \t]*$/ { help = 1; next }
+		$1 == "tristate" || $1 == "def_tristate" { print "T", sym; next }
+		$1 == "select" { print "S", sym, $2; next }
+		$1 == "depends" && $2 == "on" {
+			s = $0
+			while (match(s, /[A-Za-z0-9_]+[ \t]*=[ \t]*y/)) {
+				d = substr(s, RSTART, RLENGTH); sub(/[ \t]*=.*/, "", d)
+				print "D", sym, d
+				s = substr(s, RSTART + RLENGTH)
+			}
+		}
+	' > "$KCONFIG_CONFIG.kconfig"
+	${AWK:-awk} '
+		FNR == NR {
+			if ($1 == "T") tri[$2] = 1
+			else if ($1 == "S") sel[++ns] = $2 " " $3
+			else if ($1 == "D") dep[++nd] = $2 " " $3
+			next
+		}
+		{ line[++n] = $0 }
+		/^CONFIG_[A-Za-z0-9_]*=/ { s = $0; sub(/=.*/, "", s); v = $0; sub(/^[^=]*=/, "", v); val[substr(s, 8)] = v }
+		END {
+			for (s in val) new[s] = val[s]
+			if (val["MODULES"] == "y")
+				for (s in tri) if (val[s] == "y") new[s] = "m"
+			do {
+				changed = 0
+				for (i = 1; i <= ns; i++) {
+					split(sel[i], p, " ")
+					if (new[p[1]] == "y" && val[p[2]] == "y" && new[p[2]] == "m") { new[p[2]] = "y"; changed = 1 }
+				}
+				for (i = 1; i <= nd; i++) {
+					split(dep[i], p, " ")
+					if (new[p[2]] != "y" && (p[1] in new) && new[p[1]] != "n") { new[p[1]] = "n"; changed = 1 }
+				}
+			} while (changed)
+			for (i = 1; i <= n; i++) {
+				l = line[i]
+				if (l ~ /^CONFIG_[A-Za-z0-9_]*=y$/) {
+					s = substr(l, 8); sub(/=.*/, "", s)
+					if (new[s] == "m") l = "CONFIG_" s "=m"
+					else if (new[s] == "n") l = "# CONFIG_" s " is not set"
+				}
+				print l
+			}
+		}
+	' "$KCONFIG_CONFIG.kconfig" "$KCONFIG_CONFIG" > "$KCONFIG_CONFIG.tmp"
+	rm -f "$KCONFIG_CONFIG.kconfig"
+	echo "#"
+	echo "# configuration written to $KCONFIG_CONFIG"
+	echo "#"
+	if cmp -s "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.tmp"; then
+		rm -f "$KCONFIG_CONFIG.tmp"
+	else
+		cp -f "$KCONFIG_CONFIG" "$KCONFIG_CONFIG.old"
 		mv -f "$KCONFIG_CONFIG.tmp" "$KCONFIG_CONFIG"
 	fi
 	set_arch "$KCONFIG_CONFIG"
@@ -160,12 +250,6 @@ done
 # include/config/auto.conf.cmd: the Kconfig files read, and the environment
 # variables Kconfig used (here ARCH32), so that make re-runs syncconfig when
 # one of them changes.
-kconfig_files() {
-	echo "$1"
-	sed -n 's/^[[:space:]]*source[[:space:]]*"\(.*\)"[[:space:]]*$/\1/p' "$srctree/$1" |
-	sed "s|\$(SRCARCH)|$SRCARCH|g" |
-	while read -r f; do kconfig_files "$f"; done
-}
 {
 	echo "deps_config := \\"
 	kconfig_files Kconfig | sed 's/^/	/; s/$/ \\/'
