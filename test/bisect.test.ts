@@ -16,12 +16,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { build } from 'esbuild';
 import { readelfSections, REPO, run, tempDir, BUNDLE_OPTIONS } from './helpers';
-import { MINIKERNEL_DIR } from './minikernel';
+import { copyMiniKernelSource } from './minikernel';
 
 
 let work: string;
@@ -61,17 +61,7 @@ before(async () => {
   await Promise.all(
     ['cli', 'sourceFactsWorker'].map((name) => build({ ...BUNDLE_OPTIONS, entryPoints: [`server/src/bin/${name}.ts`], outfile: path.join(bundle, `${name}.js`) })),
   );
-  // Leave out the folders of O= builds someone made inside the example (they hold a `source` link).
-  cpSync(MINIKERNEL_DIR, repo, {
-    recursive: true,
-    filter: (src) => {
-      try {
-        return !lstatSync(path.join(src, 'source')).isSymbolicLink();
-      } catch {
-        return true;
-      }
-    },
-  });
+  copyMiniKernelSource(repo);
   make(['-s', '-C', repo, 'mrproper']);
   execFileSync('git', ['init', '-q', repo]);
   git(['add', '-A']);

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MINIKERNEL_DIR } from './minikernel';
+import { copyMiniKernelSource } from './minikernel';
 
 /** Prefix of the temporary folders; cleanupGitKernel() removes only these. */
 const TMP_PREFIX = 'kbloat-gitkernel-';
@@ -91,14 +91,6 @@ function jobs(): string {
 }
 
 /** True for a folder that an O= build made (it holds a `source` link to its source tree). */
-function isKbuildOutputDir(p: string): boolean {
-  try {
-    return fs.lstatSync(path.join(p, 'source')).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
 const BASE_AUTHOR: Person = { name: 'Linus Torvalds', email: 'torvalds@linux-foundation.org' };
 
 /**
@@ -109,7 +101,7 @@ export function makeGitKernel(commits: KernelCommit[]): GitKernel {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), TMP_PREFIX)));
   const tree = path.join(root, 'linux');
   try {
-    fs.cpSync(MINIKERNEL_DIR, tree, { recursive: true, filter: (src) => !isKbuildOutputDir(src) });
+    copyMiniKernelSource(tree);
     // Whatever was built in examples/minikernel is not part of the sources.
     run('make', ['-s', '-C', tree, 'mrproper']);
     gitIn(tree, ['init', '-q', '-b', 'master']);

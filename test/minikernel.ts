@@ -199,3 +199,17 @@ export function cleanupMiniBuild(b: MiniBuild): void {
   }
   fs.rmSync(root, { recursive: true, force: true });
 }
+
+/** Copies the example tree's sources to `dest`, leaving out the O= build folders someone made inside it (they hold a `source` link). */
+export function copyMiniKernelSource(dest: string): void {
+  fs.cpSync(MINIKERNEL_DIR, dest, {
+    recursive: true,
+    filter: (src) => {
+      try {
+        return !fs.lstatSync(path.join(src, 'source')).isSymbolicLink();
+      } catch {
+        return true;
+      }
+    },
+  });
+}

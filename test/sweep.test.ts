@@ -15,13 +15,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { HistoryRecord } from '../server/src/tracker/history';
 import { REPO, tempDir } from './helpers';
-import { buildMiniKernel, cleanupMiniBuild, MINIKERNEL_DIR } from './minikernel';
+import { buildMiniKernel, cleanupMiniBuild, copyMiniKernelSource, MINIKERNEL_DIR } from './minikernel';
 
 let work: string;
 let repo: string;
@@ -85,17 +85,7 @@ function commitAndTag(tag: string, message: string): void {
 before(() => {
   work = tempDir('sweep');
   repo = path.join(work, 'linux');
-  // Leave out the folders of O= builds someone made inside the example (they hold a `source` link).
-  cpSync(MINIKERNEL_DIR, repo, {
-    recursive: true,
-    filter: (src) => {
-      try {
-        return !lstatSync(path.join(src, 'source')).isSymbolicLink();
-      } catch {
-        return true;
-      }
-    },
-  });
+  copyMiniKernelSource(repo);
   execFileSync('make', ['-s', '-C', repo, 'mrproper'], { stdio: 'ignore' });
   execFileSync('git', ['init', '-q', repo]);
   commitAndTag('t1', 'initial');
