@@ -33,4 +33,27 @@ struct uart_port {
 
 int uart_mini_write(struct uart_port *port, const char *s, unsigned int count);
 
+/*
+ * The serial core (drivers/serial/serial_core.c): drivers that use it select
+ * SERIAL_CORE, as in Linux.
+ */
+struct uart_driver {
+	const char		*driver_name;
+	const char		*dev_name;
+	int			 major;
+	int			 minor;
+	int			 nr;
+	struct uart_port	**ports;
+	unsigned int		 nr_active;
+};
+
+int uart_register_driver(struct uart_driver *uart);
+void uart_unregister_driver(struct uart_driver *uart);
+int uart_add_one_port(struct uart_driver *reg, struct uart_port *port);
+int uart_remove_one_port(struct uart_driver *reg, struct uart_port *port);
+unsigned int uart_get_divisor(struct uart_port *port, unsigned int baud);
+void uart_console_write(struct uart_port *port, const char *s,
+			unsigned int count,
+			void (*putchar)(struct uart_port *, unsigned char));
+
 #endif /* LINUX_SERIAL_CORE_H */
