@@ -15,11 +15,19 @@ import * as path from 'node:path';
 const repo = path.resolve(__dirname, '../..');
 const META = 'linux-image-cloud-amd64-dbg';
 
+/** The bench's cache folder: $KBLOAT_BENCH_CACHE, else kbloat-bench in $XDG_CACHE_HOME or ~/.cache. */
 function downloads(): string {
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  const dir = path.join(base, 'kbloat-bench', 'debian');
+  const base = process.env.KBLOAT_BENCH_CACHE || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kbloat-bench');
+  const dir = path.join(base, 'debian');
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** The Debian debug vmlinux when an earlier `--distro` run downloaded and extracted it (nothing is downloaded here). */
+export function cachedDebianVmlinux(): string | undefined {
+  const boot = path.join(downloads(), 'usr/lib/debug/boot');
+  const vmlinux = existsSync(boot) ? readdirSync(boot).find((f) => f.startsWith('vmlinux-')) : undefined;
+  return vmlinux ? path.join(boot, vmlinux) : undefined;
 }
 
 /** The versioned package the meta package depends on (linux-image-6.1.0-NN-cloud-amd64-dbg). */
@@ -91,7 +99,7 @@ function timeIndex(vmlinux: string, cache: string, noCache: boolean): Run {
   return JSON.parse(r.stdout) as Run;
 }
 
-function bench(label: string, vmlinux: string, runs: number): void {
+export function bench(label: string, vmlinux: string, runs: number): void {
   timeNm(vmlinux); // page cache warm for both sides
   const nm = median(Array.from({ length: runs }, () => timeNm(vmlinux)));
   const cache = mkdtempSync(path.join(os.tmpdir(), 'kbloat-bench-distro-'));

@@ -12,6 +12,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { KbloatInputError } from '../common/errors';
+import { SymbolTable, UNSAFE_HIGH } from './symbolTable';
 
 export const SHT_NOBITS = 8;
 const SHT_SYMTAB = 2;
@@ -82,9 +83,19 @@ interface ByteSource {
   close(): void;
 }
 
+/**
+ * Files up to this size are read whole at once: an object's headers, symbols
+ * and names in one read instead of five (a defconfig object is 30 kB on
+ * average). Larger ones, an object with DWARF or vmlinux, are read in pieces:
+ * most of their bytes are never needed.
+ */
+const WHOLE_FILE_LIMIT = 128 << 10;
+
 class FileSource implements ByteSource {
   readonly size: number;
   private fd: number;
+  /** The whole file, for a small one (then the file is closed already). */
+  private whole?: Buffer;
   constructor(readonly path: string) {
     try {
       this.fd = openSync(path, 'r');
@@ -92,13 +103,27 @@ class FileSource implements ByteSource {
     } catch (e) {
       throw new KbloatInputError('io', (e as Error).message.replace(/^[A-Z]+: /, ''), path);
     }
+    if (this.size <= WHOLE_FILE_LIMIT) {
+      try {
+        const buf = Buffer.allocUnsafe(this.size);
+        this.readInto(buf, 0, this.size);
+        this.whole = buf;
+      } finally {
+        this.close();
+      }
+    }
   }
   read(offset: number, length: number): Buffer {
+    if (this.whole) return this.whole.subarray(offset, offset + length);
     const buf = Buffer.allocUnsafe(length);
     this.readInto(buf, offset, length);
     return buf;
   }
   readInto(buf: Buffer, offset: number, length: number): void {
+    if (this.whole) {
+      this.whole.copy(buf, 0, offset, offset + length);
+      return;
+    }
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, buf, done, length - done, offset + done);
@@ -107,7 +132,9 @@ class FileSource implements ByteSource {
     }
   }
   close(): void {
+    if (this.fd < 0) return;
     closeSync(this.fd);
+    this.fd = -1;
   }
 }
 
@@ -127,6 +154,9 @@ export class ElfFile {
   readonly header: ElfHeader;
   readonly sections: ElfSection[];
   private symbolsCache?: ElfSymbol[];
+  private tableCache?: SymbolTable;
+  /** The file's first bytes, read once for the header and the section table's place. */
+  private head?: Buffer;
 
   private constructor(private src: ByteSource, readonly path: string) {
     try {
@@ -181,7 +211,9 @@ export class ElfFile {
 
   private readHeader(): ElfHeader {
     if (this.src.size < 16) this.fail('too short to be an ELF file');
-    const ident = this.src.read(0, 16);
+    // One read for the identification and the header (64 bytes in ELF64, 52 in ELF32).
+    this.head = this.src.read(0, Math.min(64, this.src.size));
+    const ident = this.head;
     if (ident[0] !== 0x7f || ident[1] !== 0x45 || ident[2] !== 0x4c || ident[3] !== 0x46) {
       this.fail('not an ELF file (bad magic)');
     }
@@ -191,16 +223,16 @@ export class ElfFile {
     if (data !== 1 && data !== 2) this.fail(`unknown ELF data encoding ${data}`);
     const elfClass = cls === 1 ? 32 : 64;
     const littleEndian = data === 1;
-    const h = this.bytes(0, elfClass === 32 ? 52 : 64, 'ELF header');
-    const r = new FieldReader(h, littleEndian);
+    if (this.head.length < (elfClass === 32 ? 52 : 64)) this.bytes(0, elfClass === 32 ? 52 : 64, 'ELF header');
+    const r = new FieldReader(this.head, littleEndian);
     const machineCode = r.u16(18);
     return { elfClass, littleEndian, type: r.u16(16), machineCode, machine: MACHINES[machineCode] ?? `machine-${machineCode}` };
   }
 
   private readSections(): ElfSection[] {
     const { elfClass, littleEndian } = this.header;
-    const h = this.bytes(0, elfClass === 32 ? 52 : 64, 'ELF header');
-    const r = new FieldReader(h, littleEndian);
+    const r = new FieldReader(this.head!, littleEndian);
+    this.head = undefined;
     const shoff = elfClass === 32 ? r.u32(32) : r.u64n(40, 'e_shoff');
     const shentsize = r.u16(elfClass === 32 ? 46 : 58);
     let shnum = r.u16(elfClass === 32 ? 48 : 60);
@@ -208,37 +240,54 @@ export class ElfFile {
     if (shoff === 0) return [];
     const minEnt = elfClass === 32 ? 40 : 64;
     if (shentsize < minEnt) this.fail(`section header entry size ${shentsize} is too small`);
-    // Extended numbering: the real counts live in section header 0.
-    const first = new FieldReader(this.bytes(shoff, shentsize, 'section header 0'), littleEndian);
-    if (shnum === 0) shnum = elfClass === 32 ? first.u32(20) : first.u64n(32, 'sh_size');
-    if (shstrndx === SHN_XINDEX) shstrndx = first.u32(elfClass === 32 ? 24 : 40);
+    if (shnum === 0 || shstrndx === SHN_XINDEX) {
+      // Extended numbering: the real counts live in section header 0.
+      const first = new FieldReader(this.bytes(shoff, shentsize, 'section header 0'), littleEndian);
+      if (shnum === 0) shnum = elfClass === 32 ? first.u32(20) : first.u64n(32, 'sh_size');
+      if (shstrndx === SHN_XINDEX) shstrndx = first.u32(elfClass === 32 ? 24 : 40);
+    } else if (shoff + shentsize > this.src.size) {
+      // The usual case reads header 0 with the table; a table that starts past the end fails as header 0.
+      this.bytes(shoff, shentsize, 'section header 0');
+    }
     if (shnum * shentsize > this.src.size) this.fail(`section count ${shnum} cannot fit in the file`);
     const table = this.bytes(shoff, shnum * shentsize, 'section header table');
     const t = new FieldReader(table, littleEndian);
-    const raw: (ElfSection & { nameOff: number })[] = [];
+    const raw: ElfSection[] = new Array(shnum);
+    const nameOffs = new Uint32Array(shnum);
     for (let i = 0; i < shnum; i++) {
       const b = i * shentsize;
+      nameOffs[i] = t.u32(b);
       if (elfClass === 32) {
-        raw.push({
-          index: i, name: '', nameOff: t.u32(b), type: t.u32(b + 4), flags: t.u32(b + 8), addr: BigInt(t.u32(b + 12)),
+        raw[i] = {
+          index: i, name: '', type: t.u32(b + 4), flags: t.u32(b + 8), addr: BigInt(t.u32(b + 12)),
           offset: t.u32(b + 16), size: t.u32(b + 20), link: t.u32(b + 24), info: t.u32(b + 28), align: t.u32(b + 32), entsize: t.u32(b + 36),
-        });
+        };
       } else {
-        raw.push({
-          index: i, name: '', nameOff: t.u32(b), type: t.u32(b + 4), flags: t.u64n(b + 8, 'sh_flags'), addr: t.u64(b + 16),
+        raw[i] = {
+          index: i, name: '', type: t.u32(b + 4), flags: t.u64n(b + 8, 'sh_flags'), addr: t.u64(b + 16),
           offset: t.u64n(b + 24, 'sh_offset'), size: t.u64n(b + 32, 'sh_size'), link: t.u32(b + 40), info: t.u32(b + 44),
           align: t.u64n(b + 48, 'sh_addralign'), entsize: t.u64n(b + 56, 'sh_entsize'),
-        });
+        };
       }
     }
     if (shstrndx !== 0 && shstrndx < raw.length) {
       const strSec = raw[shstrndx];
-      const strtab = this.bytes(strSec.offset, strSec.size, 'section name table');
-      for (const s of raw) s.name = cString(strtab, s.nameOff, () => this.fail(`section ${s.index} name offset out of range`));
+      // One decode of the name table, sliced per section (an object has hundreds of sections).
+      const strtab = this.bytes(strSec.offset, strSec.size, 'section name table').toString('latin1');
+      for (let i = 0; i < shnum; i++) {
+        const off = nameOffs[i];
+        if (off >= strtab.length) {
+          if (off !== 0) this.fail(`section ${i} name offset out of range`);
+          continue;
+        }
+        let end = strtab.indexOf('\0', off);
+        if (end < 0) end = strtab.length;
+        raw[i].name = strtab.slice(off, end);
+      }
     } else if (shstrndx !== 0) {
       this.fail(`section name table index ${shstrndx} is out of range`);
     }
-    return raw.map(({ nameOff: _n, ...s }) => s);
+    return raw;
   }
 
   section(name: string): ElfSection | undefined {
@@ -251,48 +300,42 @@ export class ElfFile {
     return this.bytes(sec.offset, sec.size, `section ${sec.name}`);
   }
 
-  /** All symbols of .symtab (or an empty list when the file has none). */
+  /** All symbols of .symtab (or an empty list when the file has none), one object each. */
   symbols(): ElfSymbol[] {
     if (this.symbolsCache) return this.symbolsCache;
-    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
-    if (!symtab) return (this.symbolsCache = []);
+    const t = this.symbolTable();
+    const out: ElfSymbol[] = new Array(t.count);
+    for (let i = 0; i < t.count; i++) {
+      const info = t.info(i);
+      out[i] = { name: t.name(i), value: t.value(i), size: t.size(i), type: info & 0xf, bind: info >> 4, shndx: t.shndx(i), index: i };
+    }
+    return (this.symbolsCache = out);
+  }
+
+  /**
+   * The symbol table of .symtab, read in place (empty when the file has none):
+   * what the readers of every object and of vmlinux use, without an object per symbol.
+   */
+  symbolTable(): SymbolTable {
+    if (this.tableCache) return this.tableCache;
     const { elfClass, littleEndian } = this.header;
+    const symtab = this.sections.find((s) => s.type === SHT_SYMTAB);
+    if (!symtab) return (this.tableCache = new SymbolTable(elfClass, littleEndian, new Uint8Array(0), 1, '', undefined, () => this.fail('empty')));
     const entsize = elfClass === 32 ? 16 : 24;
     if (symtab.entsize !== 0 && symtab.entsize < entsize) this.fail(`.symtab entry size ${symtab.entsize} is too small`);
     const step = symtab.entsize || entsize;
     if (symtab.link >= this.sections.length) this.fail(`.symtab names string table ${symtab.link}, which does not exist`);
     const strSec = this.sections[symtab.link];
     const data = this.sectionData(symtab);
-    const strtab = this.sectionData(strSec);
-    const xindexSec = this.sections.find((s) => s.type === 18 /* SHT_SYMTAB_SHNDX */ && s.link === symtab.index);
-    const xindex = xindexSec ? new FieldReader(this.sectionData(xindexSec), littleEndian) : undefined;
-    const r = new FieldReader(data, littleEndian);
-    const count = Math.floor(data.length / step);
-    const out: ElfSymbol[] = new Array(count);
     // Decoding the string table once and slicing it is much cheaper than one
     // Buffer decode per symbol (200,000 of them in a distro vmlinux).
-    const strings = strtab.toString('latin1');
-    const names = new Map<number, string>();
-    for (let i = 0; i < count; i++) {
-      const b = i * step;
-      let nameOff: number, value: bigint, size: number, info: number, shndx: number;
-      if (elfClass === 32) {
-        nameOff = r.u32(b); value = BigInt(r.u32(b + 4)); size = r.u32(b + 8); info = data[b + 12]; shndx = r.u16(b + 14);
-      } else {
-        nameOff = r.u32(b); info = data[b + 4]; shndx = r.u16(b + 6); value = r.u64(b + 8); size = r.u64n(b + 16, 'st_size');
-      }
-      if (shndx === SHN_XINDEX && xindex) shndx = xindex.u32(i * 4);
-      let name = names.get(nameOff);
-      if (name === undefined) {
-        if (nameOff >= strings.length && nameOff !== 0) this.fail(`symbol ${i} name offset ${nameOff} is outside .strtab`);
-        let end = strings.indexOf('\0', nameOff);
-        if (end < 0) end = strings.length;
-        name = strings.slice(nameOff, end);
-        names.set(nameOff, name);
-      }
-      out[i] = { name, value, size, type: info & 0xf, bind: info >> 4, shndx, index: i };
-    }
-    return (this.symbolsCache = out);
+    const strings = this.sectionData(strSec).toString('latin1');
+    const xindexSec = this.sections.find((s) => s.type === 18 /* SHT_SYMTAB_SHNDX */ && s.link === symtab.index);
+    const xindex = xindexSec ? new FieldReader(this.sectionData(xindexSec), littleEndian) : undefined;
+    const table = new SymbolTable(elfClass, littleEndian, data, step, strings, xindex && ((i) => xindex.u32(i * 4)), (p) =>
+      p.kind === 'name' ? this.fail(`symbol ${p.index} name offset ${p.offset} is outside .strtab`) : this.fail(`st_size value ${p.value} is impossibly large`),
+    );
+    return (this.tableCache = table);
   }
 
   /** The GNU build-id as lowercase hex, from any SHT_NOTE section. */
@@ -323,16 +366,6 @@ function align4(n: number): number {
   return (n + 3) & ~3;
 }
 
-function cString(buf: Buffer, off: number, onBad: () => never): string {
-  if (off >= buf.length) {
-    if (off === 0) return '';
-    onBad();
-  }
-  let end = buf.indexOf(0, off);
-  if (end < 0) end = buf.length;
-  return buf.toString('latin1', off, end);
-}
-
 /** Endian-aware field reads that turn an out-of-range read into a typed error. */
 class FieldReader {
   constructor(private buf: Buffer, private le: boolean) {}
@@ -349,12 +382,20 @@ class FieldReader {
   }
   u64(off: number): bigint {
     this.check(off, 8);
+    const [hi, lo] = this.halves(off);
+    // Most addresses in an object are 0 and most sizes small: no bigint arithmetic for those.
+    if (hi < UNSAFE_HIGH) return hi === 0 && lo === 0 ? 0n : BigInt(hi * 4294967296 + lo);
     return this.le ? this.buf.readBigUInt64LE(off) : this.buf.readBigUInt64BE(off);
   }
   /** A 64-bit field that must be a size or offset: it has to fit a safe integer. */
   u64n(off: number, what: string): number {
-    const v = this.u64(off);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new KbloatInputError('bad-elf', `${what} value ${v} is impossibly large`);
-    return Number(v);
+    this.check(off, 8);
+    const [hi, lo] = this.halves(off);
+    if (hi >= UNSAFE_HIGH) throw new KbloatInputError('bad-elf', `${what} value ${this.u64(off)} is impossibly large`);
+    return hi * 4294967296 + lo;
+  }
+  /** A 64-bit field as its high and low 32-bit halves. */
+  private halves(off: number): [number, number] {
+    return this.le ? [this.buf.readUInt32LE(off + 4), this.buf.readUInt32LE(off)] : [this.buf.readUInt32BE(off), this.buf.readUInt32BE(off + 4)];
   }
 }

@@ -12,9 +12,10 @@
  * A map that disagrees with the ELF (a stale vmlinux.map) is not used.
  */
 import { mapObjectPath } from '../kbuild/layout';
-import { ElfFile, ElfSection, ElfSymbol, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, SHN_LORESERVE } from '../binary/elf';
+import { ElfFile, ElfSection, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, STT_FILE, STT_FUNC, STT_NOTYPE, STT_OBJECT, STT_SECTION, SHN_LORESERVE } from '../binary/elf';
+import { AddressHalves, addressHalves, SymbolTable } from '../binary/symbolTable';
 import { LinkerMap } from '../binary/linkerMap';
-import type { ObjectContents } from '../kbuild/objects';
+import type { ObjectTable } from './objectTables';
 import type { SectionInfo } from './model';
 import { ClassBytes, SectionClass, addBytes, classifyInput, classifySection, elfSectionFacts } from '../binary/sections';
 import type { Warning } from '../common/warnings';
@@ -24,8 +25,12 @@ export interface OwnerBytes {
   bySection: Record<string, number>;
 }
 
+/** A sized (or named) function or variable of vmlinux in an allocated section. */
 export interface PlacedSymbol {
-  sym: ElfSymbol;
+  /** Index of the symbol in vmlinux's symbol table. */
+  index: number;
+  name: string;
+  size: number;
   section: ElfSection;
   /** Offset into the section. */
   offset: number;
@@ -41,11 +46,17 @@ export interface Attribution {
   warnings: Warning[];
 }
 
+/** The local symbols after one STT_FILE marker (indexes into the symbol table), up to the next marker. */
+export interface LocalGroup {
+  fileSym: string;
+  locals: number[];
+}
+
 /**
- * Resolves the owner of a symbol when no linker map covers its section: `fileSym`
- * is the STT_FILE name in force (locals only).
+ * Resolves the owner of symbol `index` of `symbols` when no linker map covers
+ * its section: `group` is the STT_FILE marker in force and its locals (locals only).
  */
-export type SymbolOwnerResolver = (sym: ElfSymbol, fileSym: string | undefined, groupLocals: ElfSymbol[]) => string | undefined;
+export type SymbolOwnerResolver = (symbols: SymbolTable, index: number, group: LocalGroup | undefined) => string | undefined;
 
 interface Interval {
   start: number;
@@ -64,8 +75,8 @@ interface PlacedInput {
 export interface AttributionSources {
   map?: LinkerMap;
   buildDir: string;
-  /** The contents of the built-in objects, read only when the map does not cover a section. */
-  objects: () => Map<string, ObjectContents>;
+  /** The tables of the built-in objects, read only when the map does not cover a section. */
+  objects: () => Map<string, ObjectTable>;
   resolveOwner: SymbolOwnerResolver;
   /**
    * Charge the alignment padding after a symbol (a gap shorter than
@@ -83,9 +94,9 @@ const ALIGNMENT_GAP = 64;
 export function attribute(elf: ElfFile, sources: AttributionSources): Attribution {
   const { map, buildDir, resolveOwner } = sources;
   const warnings: Warning[] = [];
-  const syms = elf.symbols();
-  const initBegin = syms.find((s) => s.name === '__init_begin')?.value;
-  const initEnd = syms.find((s) => s.name === '__init_end')?.value;
+  const syms = elf.symbolTable();
+  const initBegin = firstNamed(syms, '__init_begin');
+  const initEnd = firstNamed(syms, '__init_end');
   const allocSections = elf.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && s.size > 0);
 
   const sections: SectionInfo[] = [];
@@ -157,48 +168,53 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
 
   // Place the symbols and find their owners.
   const placedSymbols: PlacedSymbol[] = [];
-  const sectionByIndex = new Map(allocSections.map((s) => [s.index, s]));
-  let fileSym: string | undefined;
-  let group: ElfSymbol[] = [];
-  const groups: { fileSym?: string; locals: ElfSymbol[] }[] = [];
-  for (const sym of syms) {
-    if (sym.type === STT_FILE) {
-      fileSym = sym.name;
-      group = [];
-      groups.push({ fileSym, locals: group });
+  const sectionByIndex: (ElfSection | undefined)[] = new Array(elf.sections.length);
+  const halves: AddressHalves[] = new Array(elf.sections.length);
+  for (const s of allocSections) {
+    sectionByIndex[s.index] = s;
+    halves[s.index] = addressHalves(s.addr);
+  }
+  // Each local after an STT_FILE marker belongs to that marker's group.
+  const groupOf: (LocalGroup | undefined)[] = new Array(syms.count);
+  let group: LocalGroup | undefined;
+  for (let i = 0; i < syms.count; i++) {
+    const type = syms.type(i);
+    if (type === STT_FILE) {
+      group = { fileSym: syms.name(i), locals: [] };
       continue;
     }
-    if (sym.bind === 0 && fileSym !== undefined) group.push(sym);
+    if (syms.bind(i) === 0 && group !== undefined) {
+      group.locals.push(i);
+      groupOf[i] = group;
+    }
   }
-  const groupOf = new Map<number, { fileSym?: string; locals: ElfSymbol[] }>();
-  for (const g of groups) for (const s of g.locals) groupOf.set(s.index, g);
 
-  for (const sym of syms) {
-    if (sym.type === STT_FILE || sym.type === STT_SECTION || sym.shndx >= SHN_LORESERVE) continue;
-    const sec = sectionByIndex.get(sym.shndx);
+  for (let i = 0; i < syms.count; i++) {
+    const type = syms.type(i);
+    const shndx = syms.shndx(i);
+    if (type === STT_FILE || type === STT_SECTION || shndx >= SHN_LORESERVE) continue;
+    const sec = sectionByIndex[shndx];
     if (!sec) continue;
+    const size = syms.size(i);
     const exec = (sec.flags & SHF_EXECINSTR) !== 0;
     let kind: 'function' | 'variable';
-    if (sym.type === STT_FUNC || (sym.type === STT_NOTYPE && exec && sym.size > 0)) kind = 'function';
-    else if (sym.type === STT_OBJECT || (sym.type === STT_NOTYPE && sym.size > 0)) kind = 'variable';
+    if (type === STT_FUNC || (type === STT_NOTYPE && exec && size > 0)) kind = 'function';
+    else if (type === STT_OBJECT || (type === STT_NOTYPE && size > 0)) kind = 'variable';
     else continue;
-    const offset = Number(sym.value - sec.addr);
+    const offset = syms.offsetFrom(i, halves[shndx]);
     if (offset < 0 || offset > sec.size) continue;
-    const p: PlacedSymbol = { sym, section: sec, offset, kind };
+    const p: PlacedSymbol = { index: i, name: syms.name(i), size, section: sec, offset, kind };
     const intervals = intervalsBySection.get(sec.index);
     if (intervals) p.owner = findOwner(intervals, offset);
     // Zero-size symbols own no bytes; asking the fallback about them would read objects for nothing.
-    if (p.owner === undefined && sym.size > 0) {
-      const g = sym.bind === 0 ? groupOf.get(sym.index) : undefined;
-      p.owner = resolveOwner(sym, g?.fileSym, g?.locals ?? []);
-    }
+    if (p.owner === undefined && size > 0) p.owner = resolveOwner(syms, i, syms.bind(i) === 0 ? groupOf[i] : undefined);
     placedSymbols.push(p);
   }
 
   // Sections without map coverage: charge symbol bytes, and same-owner gaps.
   const placedBySection = new Map<number, PlacedSymbol[]>();
   for (const p of placedSymbols) {
-    if (p.sym.size === 0 || intervalsBySection.has(p.section.index)) continue;
+    if (p.size === 0 || intervalsBySection.has(p.section.index)) continue;
     let list = placedBySection.get(p.section.index);
     if (!list) placedBySection.set(p.section.index, (list = []));
     list.push(p);
@@ -206,13 +222,13 @@ export function attribute(elf: ElfFile, sources: AttributionSources): Attributio
   for (const sec of allocSections) {
     if (intervalsBySection.has(sec.index)) continue;
     const cls = classBySection.get(sec.index)!;
-    const inSec = (placedBySection.get(sec.index) ?? []).sort((a, b) => a.offset - b.offset || b.sym.size - a.sym.size);
+    const inSec = (placedBySection.get(sec.index) ?? []).sort((a, b) => a.offset - b.offset || b.size - a.size);
     let covered = 0;
     let prevEnd = 0;
     let prevOwner: string | undefined;
     for (const p of inSec) {
       const start = Math.max(p.offset, prevEnd);
-      const end = Math.min(p.offset + p.sym.size, sec.size);
+      const end = Math.min(p.offset + p.size, sec.size);
       if (p.owner === undefined) {
         if (end > prevEnd) { prevEnd = end; prevOwner = undefined; }
         continue;
@@ -251,6 +267,16 @@ function findOwner(intervals: Interval[], offset: number): string | undefined {
   return undefined;
 }
 
+/** The value of the first symbol of this name, as a bigint. */
+function firstNamed(syms: SymbolTable, name: string): bigint | undefined {
+  for (let i = 0; i < syms.count; i++) if (syms.nameStartsWith(i, name) && syms.name(i) === name) return syms.value(i);
+  return undefined;
+}
+
+/** Vote keys below this many sections are numbers (section * 2^32 + start); past it, strings. */
+const NUMERIC_KEY_SECTIONS = 1 << 20;
+const TWO_32 = 4294967296;
+
 /**
  * Without a linker map, each object's input sections can still be placed exactly:
  * a symbol at offset `o` of the object's section that vmlinux has at address `a`
@@ -259,47 +285,68 @@ function findOwner(intervals: Interval[], offset: number): string | undefined {
  * the start with most votes wins. Sections without any symbol (merged strings)
  * stay unplaced and their bytes unattributed.
  */
-function placeObjectSections(elf: ElfFile, allocSections: ElfSection[], objects: Map<string, ObjectContents>): Map<number, PlacedInput[]> {
-  const bySection = new Map(allocSections.map((s) => [s.index, s]));
-  const byName = new Map<string, ElfSymbol[]>();
-  for (const sym of elf.symbols()) {
-    if (!sym.name || sym.type === STT_FILE || sym.type === STT_SECTION || !bySection.has(sym.shndx)) continue;
-    let list = byName.get(sym.name);
-    if (!list) byName.set(sym.name, (list = []));
-    list.push(sym);
-  }
+function placeObjectSections(elf: ElfFile, allocSections: ElfSection[], objects: Map<string, ObjectTable>): Map<number, PlacedInput[]> {
   const out = new Map<number, PlacedInput[]>();
-  for (const [obj, contents] of objects) {
-    const votes: Map<string, number>[] = contents.allocSections.map(() => new Map());
-    for (const a of contents.anchors) {
-      const cands = byName.get(a.name);
+  // No objects (a distro vmlinux, an LTO link): nothing to place, and no name table to make.
+  if (objects.size === 0) return out;
+  const syms = elf.symbolTable();
+  const bySection: (ElfSection | undefined)[] = new Array(elf.sections.length);
+  const halves: AddressHalves[] = new Array(elf.sections.length);
+  for (const s of allocSections) {
+    bySection[s.index] = s;
+    halves[s.index] = addressHalves(s.addr);
+  }
+  // vmlinux's symbols by name: one index, or the list of them when a name is shared.
+  const byName = new Map<string, number | number[]>();
+  for (let i = 0; i < syms.count; i++) {
+    const type = syms.type(i);
+    if (type === STT_FILE || type === STT_SECTION || bySection[syms.shndx(i)] === undefined || !syms.hasName(i)) continue;
+    const name = syms.name(i);
+    const seen = byName.get(name);
+    if (seen === undefined) byName.set(name, i);
+    else if (typeof seen === 'number') byName.set(name, [seen, i]);
+    else seen.push(i);
+  }
+  for (const [obj, table] of objects) {
+    // Per input section, the votes for each start (made when the first vote comes).
+    const votes: (Map<number | string, number> | undefined)[] = new Array(table.allocSections.length);
+    const { names, sizes, offsets, sections } = table.anchors;
+    for (let a = 0; a < names.length; a++) {
+      const found = byName.get(names[a]);
+      if (found === undefined) continue;
       // A name shared by very many symbols (`__func__.0`, `__key.1`) says nothing.
-      if (!cands || cands.length > 16) continue;
-      for (const c of cands) {
-        if (c.size !== a.size) continue;
-        const sec = bySection.get(c.shndx)!;
-        const start = Number(c.value - sec.addr) - a.offset;
+      const many = typeof found !== 'number';
+      if (many && found.length > 16) continue;
+      const n = many ? found.length : 1;
+      for (let k = 0; k < n; k++) {
+        const c = many ? found[k] : found;
+        if (syms.size(c) !== sizes[a]) continue;
+        const shndx = syms.shndx(c);
+        const start = syms.offsetFrom(c, halves[shndx]) - offsets[a];
         if (start < 0) continue;
-        const key = `${c.shndx}:${start}`;
-        const v = votes[a.section];
+        // Numbers are cheaper keys than `${shndx}:${start}`; the same votes in the same order either way.
+        const key = shndx < NUMERIC_KEY_SECTIONS && start < TWO_32 && Number.isInteger(start) ? shndx * TWO_32 + start : `${shndx}:${start}`;
+        const v = (votes[sections[a]] ??= new Map());
         v.set(key, (v.get(key) ?? 0) + 1);
       }
     }
-    contents.allocSections.forEach((s, i) => {
-      let best: string | undefined;
+    for (let i = 0; i < table.allocSections.length; i++) {
+      const v = votes[i];
+      if (!v) continue;
+      let best: number | string | undefined;
       let bestVotes = 0;
-      for (const [key, n] of votes[i]) {
-        if (n > bestVotes) {
+      for (const [key, count] of v) {
+        if (count > bestVotes) {
           best = key;
-          bestVotes = n;
+          bestVotes = count;
         }
       }
-      if (!best) return;
-      const [shndx, start] = best.split(':').map(Number);
+      if (best === undefined) continue;
+      const [shndx, start] = typeof best === 'number' ? [Math.floor(best / TWO_32), best % TWO_32] : best.split(':').map(Number);
       let list = out.get(shndx);
       if (!list) out.set(shndx, (list = []));
-      list.push({ start, size: s.size, name: s.name, owner: obj });
-    });
+      list.push({ start, size: table.allocSections[i].size, name: table.allocSections[i].name, owner: obj });
+    }
   }
   return out;
 }

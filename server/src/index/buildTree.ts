@@ -7,17 +7,19 @@
  */
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
-import { ElfFile, ElfSymbol } from '../binary/elf';
+import { ElfFile } from '../binary/elf';
+import type { SymbolTable } from '../binary/symbolTable';
 import { LinkerMap, parseLinkerMap } from '../binary/linkerMap';
 import { checkSystemMapMatches, parseSystemMap } from '../binary/systemMap';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import { addMapObjects, builtInObjects, libArchiveMembers, ModuleInfo, readBuiltinModules, readModules } from '../kbuild/buildObjects';
 import { BuildLayout, locateBuild } from '../kbuild/layout';
-import { isBitcodeFile, objectSource, tryReadObjectContents, ObjectContents } from '../kbuild/objects';
+import { isBitcodeFile, objectSource } from '../kbuild/objects';
 import { isGeneratedObject, SourceFacts, startSourceFacts } from '../kbuild/sourceFacts';
 import { computeTotals, FileDescription, IndexAssembler, objectBytes, readModuleObjects } from './assemble';
-import { attribute, PlacedSymbol } from './attribution';
+import { attribute, LocalGroup, PlacedSymbol } from './attribution';
+import { ObjectTable, ObjectTables } from './objectTables';
 import { addDwarfFacts } from './dwarfFacts';
 import { functionBaseName } from '../binary/symbolNames';
 import type { BuildIndex, BuildInfo, IndexOptions } from './model';
@@ -58,14 +60,14 @@ function fileStamp(file: string): string {
  * of the global symbols the member defines (that is why the linker pulled it in).
  * An LTO link makes hidden globals local in vmlinux: there, any definition counts.
  */
-function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, layout: BuildLayout, warnings: Warning[], lto: boolean): void {
+function addLinkedLibMembers(elf: ElfFile, builtIn: Set<string>, libMembers: Map<string, string>, tables: ObjectTables, lto: boolean): void {
   if (libMembers.size === 0) return;
   const globals = new Set<string>();
-  for (const s of elf.symbols()) if ((lto || s.bind !== 0) && s.shndx !== 0 && s.name) globals.add(s.name);
+  const t = elf.symbolTable();
+  for (let i = 0; i < t.count; i++) if ((lto || t.bind(i) !== 0) && t.shndx(i) !== 0 && t.hasName(i)) globals.add(t.name(i));
   for (const obj of libMembers.keys()) {
     if (builtIn.has(obj)) continue;
-    const contents = tryReadObjectContents(path.join(layout.buildDir, obj), warnings);
-    if (contents?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
+    if (tables.get(obj)?.definedGlobals.some((g) => globals.has(g))) builtIn.add(obj);
   }
 }
 
@@ -83,10 +85,12 @@ function checkIsKernel(elf: ElfFile): void {
   };
   if (elf.header.type === 1) fail('is a relocatable object (.o), not a linked vmlinux');
   if (elf.header.type !== 2 && elf.header.type !== 3) fail(`is an ELF file of type ${elf.header.type}, not a linked kernel image`);
-  const syms = elf.symbols();
-  if (syms.length === 0) fail('has no symbol table (it was stripped); use the unstripped vmlinux from the build folder');
+  const syms = elf.symbolTable();
+  if (syms.count === 0) fail('has no symbol table (it was stripped); use the unstripped vmlinux from the build folder');
   const kernelMarkers = new Set(['_stext', '_text', 'start_kernel', 'linux_banner']);
-  if (!syms.some((s) => kernelMarkers.has(s.name))) fail('is not a Linux kernel image (no _text, _stext or start_kernel symbol)');
+  let found = false;
+  for (let i = 0; i < syms.count && !found; i++) found = (syms.nameStartsWith(i, '_') || syms.nameStartsWith(i, 's') || syms.nameStartsWith(i, 'l')) && kernelMarkers.has(syms.name(i));
+  if (!found) fail('is not a Linux kernel image (no _text, _stext or start_kernel symbol)');
 }
 
 /**
@@ -111,10 +115,7 @@ function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: Warning[]):
       throw e;
     }
   }
-  const elfAddrs = new Map<string, bigint>();
-  for (const s of elf.symbols()) if (s.bind !== 0 && s.name) elfAddrs.set(s.name, s.value);
   const wellKnown = ['_text', '_stext', '_etext', '__init_begin', '__init_end', '_end'];
-  for (const s of elf.symbols()) if (wellKnown.includes(s.name)) elfAddrs.set(s.name, s.value);
   const lines = text.split('\n');
   const sample: string[] = [];
   const stride = Math.max(1, Math.floor(lines.length / 400));
@@ -124,6 +125,12 @@ function checkSystemMap(layout: BuildLayout, elf: ElfFile, warnings: Warning[]):
     if (at >= 0) sample.push(text.slice(text.lastIndexOf('\n', at) + 1, at + n.length + 1));
   }
   const sampleMap = parseSystemMap(sample.filter((l) => l.trim()).join('\n') + '\n', file);
+  // vmlinux's addresses of the sampled names only: global symbols, and the well-known ones whatever their binding.
+  const wanted = new Set(sampleMap.symbols.map((s) => s.name));
+  const elfAddrs = new Map<string, bigint>();
+  const t = elf.symbolTable();
+  for (let i = 0; i < t.count; i++) if (t.bind(i) !== 0 && t.hasName(i) && wanted.has(t.name(i))) elfAddrs.set(t.name(i), t.value(i));
+  for (let i = 0; i < t.count; i++) if (wellKnown.includes(t.name(i))) elfAddrs.set(t.name(i), t.value(i));
   const check = checkSystemMapMatches(sampleMap, elfAddrs);
   if (!check.matches) {
     const m = check.mismatches[0];
@@ -137,7 +144,7 @@ function indexFromElf(layout: BuildLayout, elf: ElfFile, options: IndexOptions):
   const progress = options.onProgress ?? (() => {});
   // Sources, reasons and not-built files come from the tree's text files: a worker
   // reads them while this thread reads vmlinux and the linker map.
-  const sourceFacts = startSourceFacts({ layout });
+  const sourceFacts = startSourceFacts({ layout, ...(options.factsCache ? { cacheDir: options.factsCache } : {}) });
   try {
     const modules = readModules(layout, warnings);
     const libMembers = libArchiveMembers(layout, warnings);
@@ -179,17 +186,18 @@ function indexFromElfWith(
     });
     map = undefined;
   }
+  const tables = new ObjectTables(layout.buildDir, warnings);
   if (map) addMapObjects(builtIn, map, layout.buildDir);
-  else addLinkedLibMembers(elf, builtIn, libMembers, layout, warnings, lto !== undefined);
+  else addLinkedLibMembers(elf, builtIn, libMembers, tables, lto !== undefined);
 
   progress('attributing sections');
-  const resolver = new OwnerResolver(layout, builtIn, warnings, elf, lto !== undefined);
+  const resolver = new OwnerResolver(builtIn, tables, elf.symbolTable(), lto !== undefined);
   const att = attribute(elf, {
     map,
     buildDir: layout.buildDir,
     // In an LTO link the few native objects (assembly) cannot anchor sections that LTO's output fills.
-    objects: () => (lto ? new Map() : resolver.allContents()),
-    resolveOwner: (sym, fileSym, locals) => resolver.resolve(sym, fileSym, locals),
+    objects: () => (lto ? new Map() : resolver.allTables()),
+    resolveOwner: (syms, i, group) => resolver.resolve(i, group),
     padToNext: lto !== undefined,
   });
   warnings.push(...att.warnings);
@@ -217,10 +225,16 @@ function indexFromElfWith(
   // Built-in objects: every owner of attributed bytes, and every archive member.
   const symbolsByOwner = groupSymbols(att.symbols);
   const owners = new Set<string>([...builtIn, ...att.owners.keys()]);
+  const syms = elf.symbolTable();
   for (const obj of owners) {
     const ob = att.owners.get(obj) ?? { bytes: {}, bySection: {} };
-    const syms = symbolsByOwner.get(obj) ?? [];
-    files.builtIn(obj, describe(obj), { bytes: ob.bytes, sections: ob.bySection, symbols: syms.map((p) => ({ name: p.sym.name, size: p.sym.size, section: p.section.name, kind: p.kind, at: p.sym.value.toString(16) })) });
+    const placed = symbolsByOwner.get(obj) ?? [];
+    // Only functions use `at` (to tell aliases): variables skip the hex.
+    files.builtIn(obj, describe(obj), {
+      bytes: ob.bytes,
+      sections: ob.bySection,
+      symbols: placed.map((p) => ({ name: p.name, size: p.size, section: p.section.name, kind: p.kind, at: p.kind === 'function' ? syms.hexValue(p.index) : undefined })),
+    });
   }
   for (const m of moduleObjects) if (m.contents) files.module(m.object, m.moduleFile, describe(m.object), objectBytes(m.contents));
   for (const nb of notBuilt) files.notBuilt(nb.object, nb);
@@ -249,7 +263,7 @@ function indexFromElfWith(
 function groupSymbols(symbols: PlacedSymbol[]): Map<string, PlacedSymbol[]> {
   const out = new Map<string, PlacedSymbol[]>();
   for (const p of symbols) {
-    if (p.owner === undefined || p.sym.size === 0) continue;
+    if (p.owner === undefined || p.size === 0) continue;
     let list = out.get(p.owner);
     if (!list) out.set(p.owner, (list = []));
     list.push(p);
@@ -261,13 +275,15 @@ function groupSymbols(symbols: PlacedSymbol[]): Map<string, PlacedSymbol[]> {
 function kernelVersion(layout: BuildLayout, elf: ElfFile): string | undefined {
   const release = readText(path.join(layout.buildDir, 'include/config/kernel.release'));
   if (release) return release.trim();
-  const banner = elf.symbols().find((s) => s.name === 'linux_banner' && s.size > 0 && s.size < 4096);
-  if (!banner) return undefined;
-  const sec = elf.sections[banner.shndx];
+  const t = elf.symbolTable();
+  let banner = -1;
+  for (let i = 0; i < t.count && banner < 0; i++) if (t.nameStartsWith(i, 'linux_banner') && t.name(i) === 'linux_banner' && t.size(i) > 0 && t.size(i) < 4096) banner = i;
+  if (banner < 0) return undefined;
+  const sec = elf.sections[t.shndx(banner)];
   if (!sec || sec.type === 8) return undefined;
-  const off = sec.offset + Number(banner.value - sec.addr);
+  const off = sec.offset + Number(t.value(banner) - sec.addr);
   try {
-    const text = elf.bytes(off, banner.size, 'linux_banner').toString('latin1');
+    const text = elf.bytes(off, t.size(banner), 'linux_banner').toString('latin1');
     return /^Linux version (\S+)/.exec(text)?.[1];
   } catch {
     return undefined;
@@ -285,14 +301,14 @@ class OwnerResolver {
   /** Bitcode objects' local names: an LTO build promotes some to globals named `name.llvm.<hash>`. */
   private locals?: Map<string, string[]>;
   private promoted?: Map<string, string | undefined>;
-  private contents = new Map<string, ObjectContents | undefined>();
-  private groupOwner = new Map<ElfSymbol[], string | undefined>();
+  private groupOwner = new Map<LocalGroup, string | undefined>();
+  /** Per object, the keys its locals are matched by (name and size; for bitcode, name). */
+  private localKeys = new Map<string, Set<string>>();
 
   constructor(
-    private layout: BuildLayout,
     private builtIn: Set<string>,
-    private warnings: Warning[],
-    private elf: ElfFile,
+    private tables: ObjectTables,
+    private syms: SymbolTable,
     /**
      * An LTO link: its STT_FILE markers name LTO modules, not always source
      * files (full LTO has one, `ld-temp.o`), and it makes globals local; a symbol
@@ -301,22 +317,24 @@ class OwnerResolver {
     private lto: boolean,
   ) {}
 
-  resolve(sym: ElfSymbol, fileSym: string | undefined, locals: ElfSymbol[]): string | undefined {
+  resolve(i: number, group: LocalGroup | undefined): string | undefined {
+    const name = this.syms.name(i);
+    const local = this.syms.bind(i) === 0;
     let groupOwner: string | undefined;
-    if (sym.bind === 0 && fileSym !== undefined) {
-      if (!this.groupOwner.has(locals)) this.groupOwner.set(locals, this.ownerOfGroup(fileSym, locals));
-      groupOwner = this.groupOwner.get(locals);
+    if (local && group !== undefined) {
+      if (!this.groupOwner.has(group)) this.groupOwner.set(group, this.ownerOfGroup(group));
+      groupOwner = this.groupOwner.get(group);
       // An LTO link emits the globals it made local after the last marker: the
       // marker's object has a say only over the names its own table has.
-      if (!this.lto || (groupOwner !== undefined && this.defines(groupOwner, sym.name))) return groupOwner;
+      if (!this.lto || (groupOwner !== undefined && this.defines(groupOwner, name))) return groupOwner;
     }
-    const owner = this.globalOwners().get(sym.name) ?? (this.lto && sym.bind === 0 ? this.localOwner(sym.name) ?? groupOwner : undefined);
+    const owner = this.globalOwners().get(name) ?? (this.lto && local ? this.localOwner(name) ?? groupOwner : undefined);
     if (owner !== undefined) return owner;
-    const promoted = PROMOTED.exec(sym.name);
+    const promoted = PROMOTED.exec(name);
     if (promoted) return this.promotedOwner(promoted[2]);
     // Names the compiler derives from a function (`__cfi_foo`, `foo.cold`) belong where the function does.
-    const base = functionBaseName(sym.name);
-    return base !== sym.name ? this.globalOwners().get(base) : undefined;
+    const base = functionBaseName(name);
+    return base !== name ? this.globalOwners().get(base) : undefined;
   }
 
   private names = new Map<string, Set<string>>();
@@ -324,21 +342,16 @@ class OwnerResolver {
   /** Whether an object's own table defines this name (a promoted or renamed copy by its base name). */
   private defines(obj: string, name: string): boolean {
     let names = this.names.get(obj);
-    if (!names) this.names.set(obj, (names = new Set((this.objectContents(obj)?.symbols ?? []).map((s) => s.name))));
+    if (!names) this.names.set(obj, (names = new Set(this.tables.get(obj)?.symbols.names ?? [])));
     return names.has(name) || names.has(name.replace(/\.(llvm\.)?\d+$/, ''));
   }
 
-  private objectContents(obj: string): ObjectContents | undefined {
-    if (!this.contents.has(obj)) this.contents.set(obj, tryReadObjectContents(path.join(this.layout.buildDir, obj), this.warnings));
-    return this.contents.get(obj);
-  }
-
   /** Every built-in object's own sections and symbols (read once). */
-  allContents(): Map<string, ObjectContents> {
-    const out = new Map<string, ObjectContents>();
+  allTables(): Map<string, ObjectTable> {
+    const out = new Map<string, ObjectTable>();
     for (const obj of this.builtIn) {
-      const c = this.objectContents(obj);
-      if (c) out.set(obj, c);
+      const t = this.tables.get(obj);
+      if (t) out.set(obj, t);
     }
     return out;
   }
@@ -347,7 +360,7 @@ class OwnerResolver {
     if (this.globals) return this.globals;
     this.globals = new Map();
     for (const obj of this.builtIn) {
-      for (const g of this.objectContents(obj)?.definedGlobals ?? []) if (!this.globals.has(g)) this.globals.set(g, obj);
+      for (const g of this.tables.get(obj)?.definedGlobals ?? []) if (!this.globals.has(g)) this.globals.set(g, obj);
     }
     return this.globals;
   }
@@ -378,12 +391,14 @@ class OwnerResolver {
   private renamedLocals(): Map<string, string[]> {
     if (this.renamed) return this.renamed;
     this.renamed = new Map();
-    for (const s of this.elf.symbols()) {
-      const m = /^(.+)\.(\d+)$/.exec(s.name);
-      if (!m || s.bind !== 0 || PROMOTED.test(s.name)) continue;
+    const t = this.syms;
+    for (let i = 0; i < t.count; i++) {
+      const name = t.name(i);
+      const m = /^(.+)\.(\d+)$/.exec(name);
+      if (!m || t.bind(i) !== 0 || PROMOTED.test(name)) continue;
       const list = this.renamed.get(m[1]);
-      if (list) list.push(s.name);
-      else this.renamed.set(m[1], [s.name]);
+      if (list) list.push(name);
+      else this.renamed.set(m[1], [name]);
     }
     for (const list of this.renamed.values()) list.sort((a, b) => Number(a.slice(a.lastIndexOf('.') + 1)) - Number(b.slice(b.lastIndexOf('.') + 1)));
     return this.renamed;
@@ -393,11 +408,13 @@ class OwnerResolver {
     if (this.locals) return this.locals;
     this.locals = new Map();
     for (const obj of this.builtIn) {
-      for (const s of this.objectContents(obj)?.symbols ?? []) {
-        if (!s.local) continue;
-        const list = this.locals.get(s.name);
+      const own = this.tables.get(obj)?.symbols;
+      if (!own) continue;
+      for (let k = 0; k < own.names.length; k++) {
+        if (!own.local[k]) continue;
+        const list = this.locals.get(own.names[k]);
         if (list) list.push(obj);
-        else this.locals.set(s.name, [obj]);
+        else this.locals.set(own.names[k], [obj]);
       }
     }
     return this.locals;
@@ -413,8 +430,9 @@ class OwnerResolver {
       this.promoted = new Map();
       const locals = this.localNames();
       const byHash = new Map<string, string[]>();
-      for (const s of this.elf.symbols()) {
-        const m = PROMOTED.exec(s.name);
+      const t = this.syms;
+      for (let i = 0; i < t.count; i++) {
+        const m = PROMOTED.exec(t.name(i));
         if (!m) continue;
         const names = byHash.get(m[2]);
         if (names) names.push(m[1]);
@@ -431,7 +449,7 @@ class OwnerResolver {
     return this.promoted.get(hash);
   }
 
-  private ownerOfGroup(fileSym: string, locals: ElfSymbol[]): string | undefined {
+  private ownerOfGroup(group: LocalGroup): string | undefined {
     if (!this.byBasename) {
       this.byBasename = new Map();
       for (const obj of this.builtIn) {
@@ -443,26 +461,36 @@ class OwnerResolver {
         }
       }
     }
-    const candidates = this.byBasename.get(fileSym) ?? [];
+    const candidates = this.byBasename.get(group.fileSym) ?? [];
     if (candidates.length <= 1) return candidates[0];
     // Many objects share the basename: pick the one whose own local symbols match
     // (by name and size; a bitcode object knows no sizes, so by name alone).
+    const t = this.syms;
     let best: string | undefined;
     let bestScore = 0;
     for (const obj of candidates) {
-      const own = this.objectContents(obj);
+      const own = this.tables.get(obj);
       if (!own) continue;
-      // (An LTO link also makes an object's hidden globals local: in bitcode every defined name counts.)
-      const key = own.bitcode ? (s: { name: string; size: number }) => s.name : (s: { name: string; size: number }) => `${s.name}\0${s.size}`;
-      const names = new Set(own.symbols.filter((s) => s.local || own.bitcode).map(key));
+      const keys = this.keysOf(obj, own);
       let score = 0;
-      for (const l of locals) if (l.size > 0 && names.has(key(l))) score++;
+      for (const l of group.locals) if (t.size(l) > 0 && keys.has(own.bitcode ? t.name(l) : `${t.name(l)}\0${t.size(l)}`)) score++;
       if (score > bestScore) {
         bestScore = score;
         best = obj;
       }
     }
     return best;
+  }
+
+  /** An object's locals as ownerOfGroup matches them (an LTO link also makes hidden globals local: in bitcode every defined name counts). */
+  private keysOf(obj: string, own: ObjectTable): Set<string> {
+    let keys = this.localKeys.get(obj);
+    if (keys) return keys;
+    keys = new Set();
+    const { names, sizes, local } = own.symbols;
+    for (let k = 0; k < names.length; k++) if (local[k] || own.bitcode) keys.add(own.bitcode ? names[k] : `${names[k]}\0${sizes[k]}`);
+    this.localKeys.set(obj, keys);
+    return keys;
   }
 }
 

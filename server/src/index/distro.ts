@@ -11,12 +11,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { attribute } from './attribution';
+import { attribute, PlacedSymbol } from './attribution';
 import { computeTotals, IndexAssembler } from './assemble';
 import { BuildIndex, INDEX_FORMAT, IndexOptions } from './model';
 import { DwarfIndex } from '../binary/dwarf/index';
 import { PrefixMap } from '../binary/dwarf/paths';
-import { ElfFile, ElfSymbol, STT_OBJECT } from '../binary/elf';
+import { ElfFile, STT_OBJECT } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
 import { isFile, readText } from '../common/fsRead';
 import type { BuildLayout } from '../kbuild/layout';
@@ -66,11 +66,13 @@ function findDistroFiles(elf: ElfFile, o: DistroOptions): DistroFiles {
 
 /** `Linux version 6.1.0-50-cloud-amd64 (...)`, from linux_banner. */
 function kernelRelease(elf: ElfFile): string | undefined {
-  const banner = elf.symbols().find((s) => s.name === 'linux_banner' && s.size > 0 && s.size < 4096);
-  const sec = banner ? elf.sections[banner.shndx] : undefined;
-  if (!banner || !sec || sec.type === 8) return undefined;
+  const t = elf.symbolTable();
+  let banner = -1;
+  for (let i = 0; i < t.count && banner < 0; i++) if (t.nameStartsWith(i, 'linux_banner') && t.name(i) === 'linux_banner' && t.size(i) > 0 && t.size(i) < 4096) banner = i;
+  const sec = banner >= 0 ? elf.sections[t.shndx(banner)] : undefined;
+  if (banner < 0 || !sec || sec.type === 8) return undefined;
   try {
-    const text = elf.bytes(sec.offset + Number(banner.value - sec.addr), banner.size, 'linux_banner').toString('latin1');
+    const text = elf.bytes(sec.offset + Number(t.value(banner) - sec.addr), t.size(banner), 'linux_banner').toString('latin1');
     return /^Linux version (\S+)/.exec(text)?.[1];
   } catch {
     return undefined;
@@ -123,7 +125,7 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
   const progress = o.onProgress ?? (() => {});
   const warnings: Warning[] = [];
   if (elf.header.type !== 2 && elf.header.type !== 3) throw new KbloatInputError('bad-elf', 'is not a linked kernel image (give the debug vmlinux, e.g. /usr/lib/debug/boot/vmlinux-<release>)', elf.path);
-  if (elf.symbols().length === 0) throw new KbloatInputError('bad-elf', 'has no symbol table; give the debug vmlinux from the -dbg/-debuginfo package', elf.path);
+  if (elf.symbolTable().count === 0) throw new KbloatInputError('bad-elf', 'has no symbol table; give the debug vmlinux from the -dbg/-debuginfo package', elf.path);
   const files = findDistroFiles(elf, o);
   checkSystemMap(elf, files.systemMap, warnings);
   const config = readText(files.config);
@@ -143,38 +145,40 @@ function indexWith(elf: ElfFile, o: DistroOptions): BuildIndex {
   const att = attribute(elf, {
     buildDir: '',
     objects: () => new Map(),
-    resolveOwner: (sym, fileSym) => {
-      if (!dwarf) return sym.bind === 0 ? fileSym : undefined;
-      return sym.type === STT_OBJECT ? dwarf.variableUnitAt(sym.value) ?? dwarf.unitAt(sym.value) : dwarf.unitAt(sym.value) ?? dwarf.variableUnitAt(sym.value);
+    resolveOwner: (syms, i, group) => {
+      if (!dwarf) return syms.bind(i) === 0 ? group?.fileSym : undefined;
+      const value = syms.value(i);
+      return syms.type(i) === STT_OBJECT ? dwarf.variableUnitAt(value) ?? dwarf.unitAt(value) : dwarf.unitAt(value) ?? dwarf.variableUnitAt(value);
     },
   });
   warnings.push(...att.warnings);
 
   const builtinModules = new Set(parseModulesBuiltin(readText(files.modulesBuiltin) ?? ''));
   const lines = new SourceLines(o.source);
-  const bySource = new Map<string, { sym: ElfSymbol; section: string; kind: 'function' | 'variable' }[]>();
+  const syms = elf.symbolTable();
+  const bySource = new Map<string, PlacedSymbol[]>();
   for (const p of att.symbols) {
-    if (p.owner === undefined || p.sym.size === 0) continue;
+    if (p.owner === undefined || p.size === 0) continue;
     let list = bySource.get(p.owner);
     if (!list) bySource.set(p.owner, (list = []));
-    list.push({ sym: p.sym, section: p.section.name, kind: p.kind });
+    list.push(p);
   }
   const entries = new IndexAssembler();
   for (const [source, ob] of att.owners) {
-    const syms = bySource.get(source) ?? [];
+    const placed = bySource.get(source) ?? [];
     const object = source.replace(/\.[^./]+$/, '') + '.o';
     const ko = object.replace(/\.o$/, '.ko');
     entries.builtIn(object, { path: source, ...(builtinModules.has(ko) ? { builtinModule: path.basename(ko) } : {}) }, {
       bytes: ob.bytes,
       sections: ob.bySection,
-      symbols: syms.map((s) => ({ name: s.sym.name, size: s.sym.size, section: s.section, kind: s.kind, at: s.sym.value.toString(16) })),
+      symbols: placed.map((p) => ({ name: p.name, size: p.size, section: p.section.name, kind: p.kind, at: p.kind === 'function' ? syms.hexValue(p.index) : undefined })),
     });
   }
   if (dwarf) {
     // Declaration lines for each file's functions: the symbols are found by name within the file's own.
     for (const f of entries.builtInFiles()) {
-      const decls = new Map<string, ElfSymbol>();
-      for (const s of bySource.get(f.path) ?? []) if (s.kind === 'function') decls.set(s.sym.name, s.sym);
+      const decls = new Map<string, bigint>();
+      for (const p of bySource.get(f.path) ?? []) if (p.kind === 'function') decls.set(p.name, syms.value(p.index));
       for (const fn of f.functions) annotate(fn, f.path, dwarf, decls, lines);
     }
   }
@@ -242,7 +246,8 @@ function checkSystemMap(elf: ElfFile, file: string | undefined, warnings: Warnin
     const sample = lines.filter((l, i) => i % stride === 0 && l.trim() !== '');
     const map = parseSystemMap(sample.length ? sample.join('\n') + '\n' : text, file);
     const addrs = new Map<string, bigint>();
-    for (const s of elf.symbols()) if (s.bind !== 0 && s.name) addrs.set(s.name, s.value);
+    const t = elf.symbolTable();
+    for (let i = 0; i < t.count; i++) if (t.bind(i) !== 0 && t.hasName(i)) addrs.set(t.name(i), t.value(i));
     const check = checkSystemMapMatches(map, addrs);
     if (!check.matches) warnings.push({ file, message: `does not match ${elf.path} (another kernel release?); it was ignored` });
   } catch (e) {

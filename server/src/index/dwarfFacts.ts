@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import type { BuildIndex, FunctionEntry } from './model';
 import { DwarfIndex } from '../binary/dwarf/index';
-import { ElfFile, ElfSymbol, STT_FUNC } from '../binary/elf';
+import { ElfFile, STT_FUNC } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
 import { readText } from '../common/fsRead';
 import { warningOf } from '../common/warnings';
@@ -29,14 +29,17 @@ export function addDwarfFacts(elf: ElfFile, index: BuildIndex): void {
     return;
   }
   if (!dwarf) return;
-  const byUnit = new Map<string, Map<string, ElfSymbol>>();
-  for (const sym of elf.symbols()) {
-    if (sym.type !== STT_FUNC || sym.size === 0) continue;
-    const unit = dwarf.unitAt(sym.value);
+  // Each function's address by name, per compile unit.
+  const byUnit = new Map<string, Map<string, bigint>>();
+  const t = elf.symbolTable();
+  for (let i = 0; i < t.count; i++) {
+    if (t.type(i) !== STT_FUNC || t.size(i) === 0) continue;
+    const value = t.value(i);
+    const unit = dwarf.unitAt(value);
     if (unit === undefined) continue;
     let names = byUnit.get(unit);
     if (!names) byUnit.set(unit, (names = new Map()));
-    names.set(sym.name, sym);
+    names.set(t.name(i), value);
   }
   const lines = new SourceLines(index.build.sourceDir);
   for (const f of index.files) {
@@ -47,11 +50,11 @@ export function addDwarfFacts(elf: ElfFile, index: BuildIndex): void {
 }
 
 /** Adds the declaration line (and file, when it is a header) to a function, and says when the source moved. */
-export function annotate(f: FunctionEntry, source: string, dwarf: DwarfIndex, syms: Map<string, ElfSymbol>, lines: SourceLines): void {
+export function annotate(f: FunctionEntry, source: string, dwarf: DwarfIndex, addrs: Map<string, bigint>, lines: SourceLines): void {
   const names = [f.name, ...(f.parts ?? []).map((p) => p.name)];
   for (const n of names) {
-    const sym = syms.get(n);
-    const decl = sym && dwarf.functionAt(sym.value);
+    const addr = addrs.get(n);
+    const decl = addr !== undefined && dwarf.functionAt(addr);
     if (!decl) continue;
     f.line = decl.line;
     if (decl.file !== source) f.declFile = decl.file;

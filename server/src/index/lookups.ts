@@ -21,9 +21,13 @@ export interface SourceFunction {
 export class IndexLookups {
   private readonly byPath = new Map<string, FileEntry[]>();
   /** Sizes of every function linked into vmlinux, largest first (for ranks). */
-  private readonly builtInSizes: number[];
-  /** Function name → the built-in files that have a local copy of it (static inline emitted out of line). */
-  private readonly copies = new Map<string, { file: FileEntry; fn: FunctionEntry }[]>();
+  private readonly builtInSizes: Float64Array;
+  /**
+   * Function name → the built-in files that have a local copy of it (static
+   * inline emitted out of line); made when first asked, since few lenses need it
+   * and an index is replaced by a fuller one (with DWARF) moments after the first.
+   */
+  private copies?: Map<string, { file: FileEntry; fn: FunctionEntry }[]>;
   private readonly sectionClass = new Map<string, SectionClass>();
   /** From DWARF: inlined copies by declaring file and function name. */
   private readonly inlined = new Map<string, InlinedEntry>();
@@ -41,14 +45,10 @@ export class IndexLookups {
     const sizes: number[] = [];
     for (const f of index.files) {
       if (f.status !== 'built-in') continue;
-      for (const fn of f.functions) {
-        sizes.push(fn.size);
-        let c = this.copies.get(fn.name);
-        if (!c) this.copies.set(fn.name, (c = []));
-        c.push({ file: f, fn });
-      }
+      for (const fn of f.functions) sizes.push(fn.size);
     }
-    this.builtInSizes = sizes.sort((a, b) => b - a);
+    // A typed array sorts numbers natively; reversed, largest first.
+    this.builtInSizes = Float64Array.from(sizes).sort().reverse();
     for (const s of index.sections) this.sectionClass.set(s.name, s.cls);
     for (const i of index.inlined ?? []) {
       const key = `${i.file}\0${i.name}`;
@@ -93,6 +93,17 @@ export class IndexLookups {
   }
 
   outOfLineCopies(name: string): { file: FileEntry; fn: FunctionEntry }[] {
+    if (!this.copies) {
+      this.copies = new Map();
+      for (const f of this.index.files) {
+        if (f.status !== 'built-in') continue;
+        for (const fn of f.functions) {
+          let c = this.copies.get(fn.name);
+          if (!c) this.copies.set(fn.name, (c = []));
+          c.push({ file: f, fn });
+        }
+      }
+    }
     return this.copies.get(name) ?? [];
   }
 }

@@ -119,6 +119,13 @@ export interface IndexOptions {
    * the DWARF facts to instead of attributing everything again.
    */
   base?: BuildIndex;
+  /**
+   * A folder to keep the Kbuild facts in (sources, reasons: the Makefile
+   * evaluation), keyed by the stamps of the files they come from, so that a
+   * rebuilt vmlinux is indexed without evaluating the Makefiles again. None:
+   * they are computed afresh.
+   */
+  factsCache?: string;
 }
 
 /** One allocated section of vmlinux. */

@@ -10,6 +10,7 @@
  *   kernel/fork.o: $(deps_kernel/fork.o)
  *   $(deps_kernel/fork.o):
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import * as path from 'node:path';
 import { KbloatInputError } from '../common/errors';
 
@@ -184,4 +185,59 @@ export function cmdFilePathFor(objPath: string): string {
   const base = path.posix.basename(objPath);
   const name = `.${base}.cmd`;
   return dir === '.' ? name : `${dir}/${name}`;
+}
+
+/** How much of a .cmd file is read at most looking for its `source_` line. */
+const CMD_HEAD_LIMIT = 1 << 20;
+const CHUNK = 16384;
+const FIRST_CHUNK = 8192;
+/** One buffer for every head read (an index reads thousands of them, one after another). */
+let scratch = Buffer.allocUnsafe(4 * CHUNK);
+
+/** Where a line starting with `prefix` starts in `buf[0, length)`: the newline before it (0 at the very start), or -1. */
+function lineStart(buf: Buffer, length: number, prefix: string): number {
+  if (length >= prefix.length && buf.toString('latin1', 0, prefix.length) === prefix) return 0;
+  const at = buf.indexOf('\n' + prefix, 0, 'latin1');
+  return at >= 0 && at + 1 + prefix.length <= length ? at : -1;
+}
+
+/**
+ * The start of a `.cmd` file, up to and including its `source_` line (or up
+ * to its `deps_` list when it has no such line), as latin1 text; undefined
+ * when the file cannot be opened. The dependency list after it can be tens of
+ * kilobytes and is not needed for sizes: bytes are searched as they are read,
+ * and only the head becomes a string.
+ */
+export function readCmdHead(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    let length = 0;
+    while (length < CMD_HEAD_LIMIT) {
+      if (scratch.length < length + CHUNK) {
+        const bigger = Buffer.allocUnsafe(2 * (length + CHUNK));
+        scratch.copy(bigger, 0, 0, length);
+        scratch = bigger;
+      }
+      // The first read is short: a compile command and the source_ line after it fit in a few kilobytes.
+      const n = readSync(fd, scratch, length, length === 0 ? FIRST_CHUNK : CHUNK, length);
+      if (n === 0) break;
+      length += n;
+      // (Searches stop at `length`: what lies past it in the scratch buffer is an earlier file's.)
+      const src = lineStart(scratch, length, 'source_');
+      if (src >= 0) {
+        const end = scratch.indexOf(10, src + 1);
+        if (end >= 0 && end < length) return scratch.toString('latin1', 0, end + 1);
+      }
+      const deps = lineStart(scratch, length, 'deps_');
+      if (deps >= 0) return scratch.toString('latin1', 0, deps + 1);
+    }
+    return scratch.toString('latin1', 0, length);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -205,6 +205,25 @@ export class KbuildTree {
     return result ?? undefined;
   }
 
+  /** A folder's lines by target, in file order: an explanation looks up one target among hundreds of lines per folder. */
+  private readonly byTarget = new WeakMap<KbuildDir, Map<string, ObjLine[]>>();
+
+  /** The lines of `kdir` whose target is `target`, in file order. */
+  private linesFor(kdir: KbuildDir | undefined, target: string): ObjLine[] {
+    if (!kdir) return [];
+    let map = this.byTarget.get(kdir);
+    if (!map) {
+      map = new Map();
+      for (const l of kdir.lines) {
+        const list = map.get(l.target);
+        if (list) list.push(l);
+        else map.set(l.target, [l]);
+      }
+      this.byTarget.set(kdir, map);
+    }
+    return map.get(target) ?? [];
+  }
+
   /** Every object line of a folder, whatever its value: a caller finds the unbuilt sources among them. */
   objectsNamed(relDir: string, config?: KernelConfig): ObjLine[] {
     return this.dir(relDir, config)?.lines ?? [];
@@ -216,7 +235,7 @@ export class KbuildTree {
     const obj = normalize(objRelPath);
     const found: ObjLine[] = [];
     for (const a of ancestors(path.posix.dirname(obj) === '.' ? '' : path.posix.dirname(obj), true)) {
-      for (const l of this.dir(a, config)?.lines ?? []) if (l.kind !== 'subdir' && l.target === obj) found.push(l);
+      for (const l of this.linesFor(this.dir(a, config), obj)) if (l.kind !== 'subdir') found.push(l);
     }
     // Composite members may sit in a sibling folder (`foo-y += ../bar/baz.o`): look them up tree-wide.
     if (found.length === 0 && this.options.treeWideLookup !== false) found.push(...(this.index(ctx).get(obj) ?? []).filter((l) => l.kind !== 'subdir'));
@@ -229,7 +248,7 @@ export class KbuildTree {
     let up: Resolution;
     if (depth > MAX_DESCENT) up = { status: 'unknown', chain: [], note: 'the chain of folders is too deep' };
     else if (line.kind === 'composite') {
-      const parents = (this.dir(line.dir, ctx.config)?.lines ?? []).filter((l) => (l.kind === 'obj' || l.kind === 'lib') && l.target === line.composite);
+      const parents = this.linesFor(this.dir(line.dir, ctx.config), line.composite!).filter((l) => l.kind === 'obj' || l.kind === 'lib');
       up = parents.length
         ? best(parents.map((p) => this.resolveLine(ctx, p, depth + 1, visiting)))
         : { status: 'unknown', chain: [], note: `no object list names the composite ${line.composite}` };
@@ -248,7 +267,7 @@ export class KbuildTree {
     visiting.add(dir);
     const cands: Resolution[] = [];
     for (const a of ancestors(dir, false)) {
-      for (const l of this.dir(a, ctx.config)?.lines ?? []) if (l.kind === 'subdir' && l.target === dir + '/') cands.push(this.resolveLine(ctx, l, depth + 1, visiting));
+      for (const l of this.linesFor(this.dir(a, ctx.config), dir + '/')) if (l.kind === 'subdir') cands.push(this.resolveLine(ctx, l, depth + 1, visiting));
     }
     // Rarely a folder is entered from a sibling (`obj-y += ../foo/`): look tree-wide, where loops are possible.
     if (!cands.length && this.options.treeWideLookup !== false) for (const l of this.index(ctx).get(dir + '/') ?? []) cands.push(this.resolveLine(ctx, l, depth + 1, visiting));

@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import * as path from 'node:path';
-import { parseCmdFile, cmdFilePathFor } from './cmdfile';
+import { parseCmdFile, cmdFilePathFor, readCmdHead } from './cmdfile';
 import { BitcodeSymtab, isBitcode, readBitcodeSymtab } from '../binary/bitcode';
 import { ElfFile, SHF_ALLOC, SHF_EXECINSTR, STT_FILE, STT_FUNC, STT_OBJECT, STT_NOTYPE, STT_SECTION, SHN_UNDEF, SHN_LORESERVE } from '../binary/elf';
 import { KbloatInputError } from '../common/errors';
@@ -14,38 +14,13 @@ import { BuildLayout, sourceRelative } from './layout';
 import { ClassBytes, addBytes, classifySection, elfSectionFacts } from '../binary/sections';
 import { Warning, warningOf } from '../common/warnings';
 
-const CMD_HEAD_LIMIT = 1 << 20;
 
-/** Reads the start of a `.cmd` file, up to and including its `source_` line. */
-function readCmdHead(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    let text = '';
-    const buf = Buffer.allocUnsafe(16384);
-    while (text.length < CMD_HEAD_LIMIT) {
-      const n = readSync(fd, buf, 0, buf.length, text.length);
-      if (n === 0) break;
-      text += buf.toString('latin1', 0, n);
-      // source_ comes before the (long) deps_ list; stop at whichever shows first.
-      const src = /(^|\n)source_[^\n]*\n/.exec(text);
-      if (src) return text.slice(0, src.index + src[0].length);
-      const deps = text.search(/(^|\n)deps_/);
-      if (deps >= 0) return text.slice(0, deps + 1);
-    }
-    return text;
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The source file an object was built from, relative to the source tree. */
-export function objectSource(layout: BuildLayout, obj: string): string | undefined {
+/** `inputs`, when given, collects every file the answer was read from (or would be, had it existed). */
+export function objectSource(layout: BuildLayout, obj: string, inputs?: Set<string>): string | undefined {
   const cmdPath = path.join(layout.buildDir, cmdFilePathFor(obj));
+  inputs?.add(cmdPath);
   const head = readCmdHead(cmdPath);
   if (head !== undefined) {
     try {
@@ -57,6 +32,7 @@ export function objectSource(layout: BuildLayout, obj: string): string | undefin
   }
   const stem = obj.replace(/\.o$/, '');
   for (const ext of ['.c', '.S', '.s', '.rs']) {
+    inputs?.add(path.join(layout.sourceDir, stem + ext));
     if (existsSync(path.join(layout.sourceDir, stem + ext))) return stem + ext;
   }
   return undefined;

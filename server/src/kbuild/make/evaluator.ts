@@ -238,7 +238,7 @@ export class MakeEvaluator extends MakeExpander {
 
   /** Tell `onAssign` of an assignment, before make makes it. */
   private report(nameRaw: string, name: string, op: string, valueRaw: string, state: GuardState, file: string, line: number): void {
-    const v = name && !name.includes(UNK) ? this.vars.get(name) : undefined;
+    const v = name && !name.includes(UNK) ? this.getVar(name) : undefined;
     this.options.onAssign?.({
       file, line, nameRaw, name, op, valueRaw, state,
       guards: this.frames.map((f) => ({ text: f.text, negated: f.negated, line: f.line, state: f.state })),
@@ -281,7 +281,7 @@ export class MakeEvaluator extends MakeExpander {
     }
     const um = /^(vpath|undefine)(\s+(.*))?$/.exec(s);
     if (um) {
-      if (um[1] === 'undefine' && state === 'on') for (const n of splitWords(this.expand(um[3] ?? ''))) this.vars.delete(n);
+      if (um[1] === 'undefine' && state === 'on') for (const n of splitWords(this.expand(um[3] ?? ''))) this.deleteVar(n);
       return void (this.inRule = false);
     }
     const a = findAssign(s);

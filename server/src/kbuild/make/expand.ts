@@ -66,7 +66,14 @@ const WORDWISE: Record<string, number> = {
 };
 
 export abstract class MakeExpander {
-  protected readonly vars = new Map<string, MakeVar>();
+  /**
+   * The variables set so far; the environment's are added when first used
+   * (`getVar`), not copied in up front: a Kbuild Makefile is evaluated with the
+   * hundred-odd variables the top Makefile exports, and uses a few of them.
+   */
+  private readonly vars = new Map<string, MakeVar>();
+  /** Environment variables `undefine`d (or dropped by `$(foreach)`), which the environment no longer supplies. */
+  private readonly dropped = new Set<string>();
   protected readonly exported = new Set<string>();
   readonly unknowns: UnknownForm[] = [];
   private depth = 0;
@@ -82,8 +89,26 @@ export abstract class MakeExpander {
   protected curFile = '';
   protected curLine = 0;
 
-  constructor(protected readonly sources: VariableSources) {
-    for (const [k, v] of sources.env) this.vars.set(k, { flavor: 'simple', value: v, origin: 'environment' });
+  constructor(protected readonly sources: VariableSources) {}
+
+  /** A variable as make has it now: set here, else from the environment (its own copy, which an assignment may change). */
+  protected getVar(name: string): MakeVar | undefined {
+    const v = this.vars.get(name);
+    if (v !== undefined || this.dropped.has(name)) return v;
+    const env = this.sources.env.get(name);
+    if (env === undefined) return undefined;
+    const fromEnv: MakeVar = { flavor: 'simple', value: env, origin: 'environment' };
+    this.vars.set(name, fromEnv);
+    return fromEnv;
+  }
+
+  protected setVar(name: string, v: MakeVar): void {
+    this.vars.set(name, v);
+  }
+
+  protected deleteVar(name: string): void {
+    this.vars.delete(name);
+    if (this.sources.env.has(name)) this.dropped.add(name);
   }
 
   /** Read the text `$(eval)` creates, as lines of the file at `line`. */
@@ -120,6 +145,8 @@ export abstract class MakeExpander {
   /** The environment a sub-make sees: `env` plus every exported variable, expanded. */
   exportedValues(env: Map<string, string>): Map<string, string> {
     const out = new Map(env);
+    // The environment's variables not used here are as they came in (a command-line override still wins).
+    for (const k of this.sources.env.keys()) if (!this.vars.has(k) && !this.dropped.has(k)) out.set(k, this.lookup(k));
     for (const [k, v] of this.vars) if (v.origin === 'environment' || this.exported.has(k)) out.set(k, this.lookup(k));
     for (const k of this.exported) if (!out.has(k) && this.sources.overrides.has(k)) out.set(k, this.sources.overrides.get(k)!);
     return out;
@@ -130,11 +157,11 @@ export abstract class MakeExpander {
     // Variables given on the command line win over the Makefile's assignments.
     if (this.sources.overrides.has(name)) return;
     if (exp) this.exported.add(name);
-    const v = this.vars.get(name);
+    const v = this.getVar(name);
     if (undecided) {
       // Under a condition we cannot decide, the variable may or may not have changed: it becomes unknown.
       if (op === '+=' && v) v.value = v.value + ' ' + UNK;
-      else this.vars.set(name, { flavor: 'simple', value: UNK, origin: 'file' });
+      else this.setVar(name, { flavor: 'simple', value: UNK, origin: 'file' });
       return;
     }
     let nv: MakeVar;
@@ -161,14 +188,14 @@ export abstract class MakeExpander {
         nv = { flavor: 'simple', value: this.expand(rhs), origin: 'file' };
     }
     if (nv.value.length > MAX_TEXT) nv.value = UNK;
-    this.vars.set(name, nv);
+    this.setVar(name, nv);
   }
 
   /** ifdef: is the variable's (unexpanded) value non-empty? null when unknowable. */
   protected definedNonEmpty(name: string): boolean | null {
     const o = this.sources.overrides.get(name);
     if (o !== undefined) return o.includes(UNK) ? null : o.trim() !== '';
-    const v = this.vars.get(name);
+    const v = this.getVar(name);
     if (v) return v.value.includes(UNK) ? null : v.value.trim() !== '';
     const c = this.sources.outside?.(name) ?? '';
     return c === UNK ? null : c !== '';
@@ -179,7 +206,7 @@ export abstract class MakeExpander {
     if (/^\d+$/.test(name) && this.callArgs.length) return this.callArgs[this.callArgs.length - 1][Number(name)] ?? '';
     const o = this.sources.overrides.get(name);
     if (o !== undefined) return o;
-    const v = this.vars.get(name);
+    const v = this.getVar(name);
     if (v) {
       if (v.flavor === 'simple') return v.value;
       // A recursive variable that refers to itself is an error in make; here it is simply unknown.
@@ -284,16 +311,16 @@ export abstract class MakeExpander {
         if (v.includes(UNK) || list.includes(UNK)) return UNK;
         const words = splitWords(list);
         if (words.length > MAX_FOREACH) return UNK;
-        const saved = this.vars.get(v);
+        const saved = this.getVar(v);
         const out: string[] = [];
         try {
           for (const w of words) {
-            this.vars.set(v, { flavor: 'simple', value: w, origin: 'file' });
+            this.setVar(v, { flavor: 'simple', value: w, origin: 'file' });
             out.push(this.expand(raw[2] ?? ''));
           }
         } finally {
-          if (saved) this.vars.set(v, saved);
-          else this.vars.delete(v);
+          if (saved) this.setVar(v, saved);
+          else this.deleteVar(v);
         }
         return out.join(' ');
       }
@@ -317,7 +344,7 @@ export abstract class MakeExpander {
     if (fn !== 'eval' && a.some((x, k) => x.includes(UNK) && k !== listArg)) return UNK;
     switch (fn) {
       case 'value': {
-        const v = this.vars.get(a[0].trim());
+        const v = this.getVar(a[0].trim());
         return v ? v.value : this.lookup(a[0].trim());
       }
       case 'origin':
@@ -333,7 +360,7 @@ export abstract class MakeExpander {
 
   private originOrFlavor(fn: string, name: string): string {
     if (this.sources.overrides.has(name)) return fn === 'origin' ? 'command line' : 'simple';
-    const v = this.vars.get(name);
+    const v = this.getVar(name);
     if (v) return fn === 'origin' ? v.origin : v.flavor;
     const c = this.sources.outside?.(name) ?? '';
     if (c === UNK) return UNK;
@@ -343,7 +370,7 @@ export abstract class MakeExpander {
 
   private call(a: string[]): string {
     const name = a[0].trim();
-    const v = this.vars.get(name);
+    const v = this.getVar(name);
     // A helper not defined here lives in a file we did not read (a compiler probe, say): unknown, not empty.
     if (!v || this.callArgs.length >= MAX_CALL_DEPTH) return UNK;
     this.callArgs.push([name, ...a.slice(1)]);
