@@ -24,6 +24,7 @@ await Promise.all([
   build({ ...common, entryPoints: ['server/src/bin/modularizeWorker.ts'], outfile: 'dist/modularizeWorker.js' }),
   // Indexing reads the Kbuild tree in this worker while the main thread reads vmlinux.
   build({ ...common, entryPoints: ['server/src/bin/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
+  build({ ...common, entryPoints: ['server/src/bin/kconfigTreeWorker.ts'], outfile: 'dist/kconfigTreeWorker.js' }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -5,7 +5,8 @@
  * the lenses above functions of kernel/fork.c against `nm -S`, the status bar
  * against `readelf -SW`, the Kernel Size view against `nm` over vmlinux and
  * its objects. Then the size map, the new-built-in-code diagnostic, and the
- * client restarting a language server that was killed. A second code-server
+ * client restarting a language server that was killed; the lenses of a Kconfig
+ * file against `size -A` of the objects its entries build. A second code-server
  * opens the tree in Restricted Mode: sizes still show, and new code is said to
  * be not measured because the workspace is not trusted.
  *
@@ -62,6 +63,27 @@ function namedBytesByDirectory(): Map<string, number> {
     byDir.set(dir, (byDir.get(dir) ?? 0) + s.size);
   }
   return byDir;
+}
+
+/**
+ * That a size as the editor shows it can stand for the objects' bytes in vmlinux,
+ * which `size -A` bounds: their allocated sections, those the linker merges
+ * (SHF_MERGE strings) counted only in the upper bound, those it drops not at all.
+ */
+function assertWithinSizeA(shown: string, objects: string[], what: string): void {
+  let min = 0;
+  let max = 0;
+  for (const o of objects) {
+    const flags = new Map(readelfSections(path.join(FIXTURE, o)).map((s) => [s.name, s.flags]));
+    for (const line of run('size', ['-A', '-d', o], FIXTURE).split('\n')) {
+      const m = /^(\S+)\s+(\d+)\s+\d+$/.exec(line);
+      if (!m || !flags.get(m[1])?.includes('A') || /^(\.discard|\.exitcall\.exit|\.modinfo|\.note\.GNU-stack|\.comment|\.eh_frame)/.test(m[1])) continue;
+      max += Number(m[2]);
+      if (!flags.get(m[1])!.includes('M')) min += Number(m[2]);
+    }
+  }
+  const s = shownBytes(shown);
+  assert.ok(s.max >= min && s.min <= max, `${what}: "${shown}" for size -A's ${min}..${max} B over ${objects.join(' ')}`);
 }
 
 /** Both scenarios install the same .vsix, made once. */
@@ -185,6 +207,28 @@ describe('the .vsix in code-server, on a copy of the Linux 6.1 fixture', { skip 
     await b.screenshot('restarted.png');
     // Said once, and nothing else went wrong on the way.
     assert.deepEqual(await b.allNotifications(), ['Kernel Bloat Lens: the language server stopped and was restarted.']);
+  });
+
+  test('lenses above the entries of drivers/hid/Kconfig: CONFIG_HID with the bytes size -A gives its objects, not set for the others', async () => {
+    const b = ctx.bench();
+    const kconfig = 'drivers/hid/Kconfig';
+    await b.openFile(kconfig);
+    const lines = readFileSync(path.join(FIXTURE, kconfig), 'utf8').split('\n');
+    await b.goToLine(lines.indexOf('config HID') + 1);
+    const lens = await b.lensAbove(/^config HID$/);
+    const m = /^=y · (\S+ \S+) in vmlinux \(3 files\) · off takes (\S+ \S+) more along · could be a module$/.exec(lens);
+    assert.ok(m, `config HID: ${lens}`);
+    // hid.o's members as drivers/hid/Makefile lists them, and hid-generic.o (CONFIG_HID_GENERIC, inside `if HID`).
+    const makefile = readFileSync(path.join(FIXTURE, 'drivers/hid/Makefile'), 'utf8');
+    const members = [...makefile.matchAll(/^hid-y\s*[:+]?=(.*)$/gm)].flatMap((x) => x[1].trim().split(/\s+/)).map((o) => `drivers/hid/${o}`);
+    assert.deepEqual(members, ['drivers/hid/hid-core.o', 'drivers/hid/hid-input.o', 'drivers/hid/hid-quirks.o']);
+    assertWithinSizeA(m[1], members, 'CONFIG_HID');
+    assertWithinSizeA(m[2], ['drivers/hid/hid-generic.o'], 'what CONFIG_HID=n takes along');
+    await b.goToLine(lines.indexOf('config HIDRAW') + 1);
+    assert.equal(await b.lensAbove(/^config HIDRAW$/), 'not set');
+    await b.goToLine(1);
+    await b.lensAbove(/^config HID$/);
+    await b.screenshot('kconfig-lenses.png', process.env.KBLOAT_UPDATE_SCREENSHOT === '1' ? path.join(REPO, 'media/kconfig-lenses.png') : undefined);
   });
 });
 

@@ -10,10 +10,9 @@
  * text offers nothing for the step taken.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { loadIndex } from '../server/src/index/cache';
 import type { BuildIndex } from '../server/src/index/model';
@@ -23,6 +22,7 @@ import { ModularizeView, PlanCandidate, PlanContext, PlannedAction, planForCandi
 import { makeModularizeSnapshot, ModularizeSnapshot, snapshotView } from '../server/src/modularize/snapshot';
 import { humanSize } from '../server/src/shared/units';
 import { FIXTURE, fixtureSkip, tempDir } from './helpers';
+import { RealConf as Conf } from './realConf';
 
 type Edit = PlannedAction['edits'] extends Map<string, (infer E)[]> ? E : never;
 
@@ -72,91 +72,6 @@ function changes(from: KernelConfig, to: KernelConfig): Map<string, string> {
   return out;
 }
 
-/**
- * The kernel's `make olddefconfig`, without the kernel's make: scripts/kconfig/conf
- * linked from the objects the fixture's build left (conf-objs of its Makefile),
- * run over a tree of links to the fixture in which the edited files replace the
- * originals. The three toolchain probes Kconfig runs (`cc-version.sh`,
- * `as-version.sh`, `ld-version.sh`, plus `pahole-version.sh`) are not in the
- * fixture; they answer what the fixture's .config recorded from the real ones.
- */
-class Conf {
-  private conf!: string;
-  private env!: NodeJS.ProcessEnv;
-  private runs = 0;
-
-  private probes: Record<string, string> = {};
-
-  constructor(private readonly work: string) {}
-
-  setup(): void {
-    const mk = readFileSync(path.join(FIXTURE, 'scripts/kconfig/Makefile'), 'utf8').replace(/\\\n/g, ' ');
-    const common = /^common-objs\s*:=\s*(.*)$/m.exec(mk)![1].trim().split(/\s+/);
-    const objs = /^conf-objs\s*:=\s*(.*)$/m.exec(mk)![1].trim().split(/\s+/).flatMap((o) => (o === '$(common-objs)' ? common : [o]));
-    this.conf = path.join(this.work, 'conf');
-    execFileSync('gcc', ['-o', this.conf, ...objs.map((o) => path.join(FIXTURE, 'scripts/kconfig', o))]);
-    const cfg = parseDotConfig(readFileSync(path.join(FIXTURE, '.config'), 'utf8'));
-    const header = /^# Linux\/(\S+) (\S+) Kernel Configuration$/m.exec(readFileSync(path.join(FIXTURE, '.config'), 'utf8'))!;
-    this.env = {
-      ...process.env,
-      srctree: '.',
-      ARCH: header[1],
-      SRCARCH: ({ i386: 'x86', x86_64: 'x86' } as Record<string, string>)[header[1]] ?? header[1],
-      KERNELVERSION: header[2],
-      CC: 'gcc',
-      LD: 'ld',
-      CC_VERSION_TEXT: configValue(cfg, 'CONFIG_CC_VERSION_TEXT').replace(/^"|"$/g, ''),
-    };
-    const probe = (words: string) => `#!/bin/sh\necho ${words}\n`;
-    this.probes = {
-      'cc-version.sh': probe(`${configValue(cfg, 'CONFIG_CC_IS_GCC') === 'y' ? 'GCC' : 'Clang'} ${configValue(cfg, 'CONFIG_GCC_VERSION')}`),
-      'as-version.sh': probe(`${configValue(cfg, 'CONFIG_AS_IS_GNU') === 'y' ? 'GNU' : 'LLVM'} ${configValue(cfg, 'CONFIG_AS_VERSION')}`),
-      'ld-version.sh': probe(`${configValue(cfg, 'CONFIG_LD_IS_BFD') === 'y' ? 'BFD' : 'LLD'} ${configValue(cfg, 'CONFIG_LD_VERSION')}`),
-      'pahole-version.sh': probe(configValue(cfg, 'CONFIG_PAHOLE_VERSION')),
-    };
-  }
-
-  /** A tree of links to the fixture with these tree-relative files replaced; folders on their way are real. */
-  tree(edited: Map<string, string>): string {
-    const root = path.join(this.work, `tree-${++this.runs}`);
-    const real = new Set<string>(['scripts', 'Documentation']);
-    for (const rel of edited.keys()) for (let d = path.posix.dirname(rel); d !== '.'; d = path.posix.dirname(d)) real.add(d);
-    const fill = (rel: string) => {
-      mkdirSync(path.join(root, rel), { recursive: true });
-      const from = path.join(FIXTURE, rel);
-      if (!existsSync(from)) return;
-      for (const e of readdirSync(from)) {
-        const r = rel ? `${rel}/${e}` : e;
-        if (real.has(r)) fill(r);
-        else if (!edited.has(r)) symlinkSync(path.join(FIXTURE, r), path.join(root, r));
-      }
-    };
-    fill('');
-    for (const [name, text] of Object.entries(this.probes)) {
-      const p = path.join(root, 'scripts', name);
-      if (!existsSync(p)) {
-        writeFileSync(p, text);
-        chmodSync(p, 0o755);
-      }
-    }
-    // lib/Kconfig.debug sources Documentation/Kconfig, which the fixture does not ship.
-    if (!existsSync(path.join(root, 'Documentation/Kconfig'))) {
-      mkdirSync(path.join(root, 'Documentation'), { recursive: true });
-      writeFileSync(path.join(root, 'Documentation/Kconfig'), '');
-    }
-    for (const [rel, text] of edited) writeFileSync(path.join(root, rel), text);
-    return root;
-  }
-
-  /** `conf --olddefconfig` of `config` over the tree with `edited` in place: the configuration it writes. */
-  async olddefconfig(config: string, edited = new Map<string, string>()): Promise<KernelConfig> {
-    const root = this.tree(edited);
-    const file = path.join(root, '.config.kbloat');
-    writeFileSync(file, config);
-    await promisify(execFile)(this.conf, ['--olddefconfig', 'Kconfig'], { cwd: root, env: { ...this.env, KCONFIG_CONFIG: file }, maxBuffer: 1 << 24 });
-    return parseDotConfig(readFileSync(file, 'utf8'));
-  }
-}
 
 /**
  * What GNU make puts in obj-y and obj-m when it reads a Kbuild Makefile of
@@ -261,9 +176,7 @@ describe('Modularize plans on the Linux 6.1 fixture', { skip: fixtureSkip }, () 
       }
     });
 
-    test('the options conf changes are exactly the option and those the plan counts with it', {
-      todo: 'the analysis follows `depends on` but not `select`: CONFIG_SERIAL_8250=m also takes SERIAL_CORE to m and SERIAL_EARLYCON to n, whose objects the saving leaves out',
-    }, () => {
+    test('the options conf changes are exactly the option and those the plan counts with it', () => {
       for (const c of picked) {
         const { after } = results.get(c.symbol)!;
         const predicted = new Map([[c.symbol, 'm'], ...(analysis.candidate(c.symbol)?.alsoChanges ?? []).map((a) => [a.symbol, a.value] as [string, string])]);

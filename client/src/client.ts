@@ -43,6 +43,10 @@ export function createClient(context: ExtensionContext): LanguageClient {
       { scheme: 'file', language: 'cpp', pattern: '**/*.h' },
       { scheme: 'file', language: 'kconfig' },
       { scheme: 'file', language: 'makefile' },
+      // Where options are written, whatever language id the editor gives these files (VS Code has none for .config).
+      { scheme: 'file', pattern: '**/Kbuild' },
+      { scheme: 'file', pattern: '**/.config' },
+      { scheme: 'file', pattern: '**/include/config/auto.conf' },
     ],
     synchronize: { configurationSection: 'kbloat' },
     errorHandler: restartingErrorHandler(),

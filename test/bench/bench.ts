@@ -4,7 +4,9 @@
  * on the same machine in the same run, plus peak memory. Each measurement runs in
  * a fresh child process so that one does not warm the next one's heap.
  * Targets (issue 2): cold <= 5x nm, warm <= 1x nm.
- * `npm run bench -- --distro`: a distribution's debug vmlinux from DWARF (distro.ts).
+ * `npm run bench -- --distro`: a distribution's debug vmlinux from DWARF (distro.ts),
+ * then its trace-event lenses against nm (optionLens.ts).
+ * `npm run bench -- --large`: Linux 6.1 x86_64 defconfig, built once (large.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -143,6 +145,8 @@ async function lspBench(): Promise<void> {
   console.log(`fresh lenses after that edit (server re-parsed, refresh, new request): median ${fresh[fresh.length >> 1].toFixed(1)} ms, p95 ${fresh[Math.floor(fresh.length * 0.95)].toFixed(1)} ms`);
   console.log(`new built-in code in kernel/fork.c: edit to diagnostic with its estimate: median ${toEstimate[toEstimate.length >> 1].toFixed(1)} ms, p95 ${toEstimate[Math.floor(toEstimate.length * 0.95)].toFixed(1)} ms — target <= 50 ms`);
   console.log(`of which incremental re-parse + function scan, in process: median ${reparse[reparse.length >> 1].toFixed(1)} ms, p95 ${reparse[Math.floor(reparse.length * 0.95)].toFixed(1)} ms`);
+  // Lenses where options are written: a large Kconfig file and a large Makefile (optionLens.ts).
+  await (await import('./optionLens')).optionLensBench(server, build);
   await server.stop();
   await measureBench();
 }
@@ -235,9 +239,16 @@ function main(): void {
   modularizeBench(cache, nm);
 }
 
-if (DISTRO) {
+if (process.argv.includes('--large')) {
+  // Opt-in (builds Linux 6.1 defconfig once, about 40 minutes): see large.ts.
+  void import('./large').then((m) => m.largeBench());
+} else if (DISTRO) {
   // Opt-in (downloads Debian's debug kernel once): see distro.ts.
-  void import('./distro').then((m) => m.distroBench(vmlinux));
+  // Then trace events on that kernel with its sources, with assertions (optionLens.ts).
+  void import('./distro')
+    .then((m) => m.distroBench(vmlinux))
+    .then(() => import('./optionLens'))
+    .then((m) => m.traceEventsDistroCheck());
 } else {
   main();
   void lspBench();

@@ -18,6 +18,7 @@ import { URI } from '../workspace/uri';
 import type { ServerContext } from './context';
 import { isKconfigDocument } from './kconfigDiagnostics';
 import { NEW_CODE } from './newCode';
+import * as prove from './prove';
 
 export const MODULARIZE_KIND = `${CodeActionKind.RefactorRewrite}.kbloat.modularize`;
 
@@ -25,6 +26,8 @@ export const MODULARIZE_KIND = `${CodeActionKind.RefactorRewrite}.kbloat.modular
 const MAX_LINE_OBJECTS = 8;
 
 export function register(connection: Connection, ctx: ServerContext): void {
+  // The command of the "Prove by rebuilding…" actions below.
+  prove.register(connection, ctx);
   connection.onCodeAction(async (params): Promise<CodeAction[]> => {
     const doc = ctx.documents.get(params.textDocument.uri);
     const svc = ctx.builds.forDocument(params.textDocument.uri);
@@ -39,19 +42,25 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const planned = plans(doc, params, svc, view, pc);
     const only = params.context.only;
     return planned
-      .map((p) => toCodeAction(p, fix))
+      // "Prove by rebuilding…" next to each "Build CONFIG_X as a module" (trusted workspaces only).
+      .flatMap((p) => [toCodeAction(p, fix), ...(p.kind === 'module' && p.symbol ? [prove.proveAction(ctx, params.textDocument.uri, p.symbol, MODULARIZE_KIND)] : [])])
+      .filter((a): a is CodeAction => a !== undefined)
       .filter((a) => !only || only.some((k) => a.kind === k || a.kind?.startsWith(`${k}.`)));
   });
 }
 
-function plans(doc: TextDocument, params: CodeActionParams, svc: IndexService, view: ModularizeView, pc: PlanContext): PlannedAction[] {
+/** A planned action with the Kconfig symbol it sets to m, when it comes from a candidate. */
+type SymbolAction = PlannedAction & { symbol?: string };
+const ofSymbol = (symbol: string | undefined, planned: PlannedAction[]): SymbolAction[] => planned.map((p) => ({ ...p, symbol }));
+
+function plans(doc: TextDocument, params: CodeActionParams, svc: IndexService, view: ModularizeView, pc: PlanContext): SymbolAction[] {
   const line = params.range.start.line;
   if (isKconfigDocument(doc)) {
     // The entry the cursor is in: from its `config` line to its last help line.
     const file = sourcePathOf(svc, doc.uri) ?? path.basename(URI.toFsPath(doc.uri) ?? 'Kconfig');
     const sym = parseKconfigFile(doc.getText(), file).symbols.find((s) => line + 1 >= s.pos.line && line + 1 <= s.endLine);
     const c = sym ? view.candidate(`CONFIG_${sym.name}`) : undefined;
-    return c ? planForCandidate(c, pc) : [];
+    return c ? ofSymbol(c.symbol, planForCandidate(c, pc)) : [];
   }
   const fsPath = URI.toFsPath(doc.uri);
   if (fsPath && /^(Makefile|Kbuild)$/.test(path.basename(fsPath))) {
@@ -59,7 +68,7 @@ function plans(doc: TextDocument, params: CodeActionParams, svc: IndexService, v
     const cond = /obj-\$\((CONFIG_[A-Za-z0-9_]+)\)/.exec(text);
     if (cond) {
       const c = view.candidate(cond[1]);
-      return c ? planForCandidate(c, pc) : [];
+      return c ? ofSymbol(c.symbol, planForCandidate(c, pc)) : [];
     }
     const dir = sourcePathOf(svc, pathToFileURL(path.dirname(fsPath)).toString()) ?? '';
     const listed = [...text.replace(/#.*$/, '').matchAll(/(?:^|\s)([\w./-]+\.o)(?=\s|\\|$)/g)].map((m) => ({ name: m[1], from: m.index + m[0].length - m[1].length }));
@@ -67,16 +76,16 @@ function plans(doc: TextDocument, params: CodeActionParams, svc: IndexService, v
     const ch = params.range.start.character;
     const under = listed.filter((o) => ch >= o.from && ch <= o.from + o.name.length);
     const objects = (under.length ? under : listed).slice(0, MAX_LINE_OBJECTS).map((o) => o.name);
-    const out: PlannedAction[] = [];
+    const out: SymbolAction[] = [];
     for (const o of objects) {
       const f = view.forObject(path.posix.join(dir, o));
-      if (f) out.push(...planForFile(f, pc));
+      if (f) out.push(...ofSymbol(f.candidate?.symbol, planForFile(f, pc)));
     }
     return out;
   }
   const sourcePath = sourcePathOf(svc, doc.uri);
   const f = sourcePath ? view.forFile(sourcePath) : undefined;
-  return f ? planForFile(f, pc) : [];
+  return f ? ofSymbol(f.candidate?.symbol, planForFile(f, pc)) : [];
 }
 
 function planContext(ctx: ServerContext, svc: IndexService, view: ModularizeView): PlanContext {

@@ -8,13 +8,13 @@ import type { CodeLens, Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../workspace/builds';
 import type { IndexLookups } from '../index/lookups';
 import { baselineBytes, deltaNote, fileLens, functionLens } from '../render/lensText';
-import { configValue } from '../kbuild/dotconfig';
 import { humanSize, signedSize } from '../shared/units';
-import { enclosingConditionals, isConfiguredOut } from '../kbuild/preproc';
+import { cFileOptionLenses, definitionFates, onKconfigTreeReady, optionDocumentClosed, optionDocumentKind, optionDocumentLenses } from './optionLens';
 import { CommandIds } from '../shared/protocol';
 import type { ServerContext } from './context';
 import type { IndexService } from '../workspace/indexService';
 import { MODULARIZE_KIND } from './codeActions';
+import { proveLens } from './prove';
 
 interface RememberedLens {
   line: number;
@@ -32,6 +32,9 @@ const REPARSE_DELAY_MS = 30;
 
 export function register(connection: Connection, ctx: ServerContext): void {
   const reparseTimers = new Map<string, NodeJS.Timeout>();
+  ctx.documents.onClose(optionDocumentClosed);
+  // What turning an option off takes along is known once the build's Kconfig tree is read.
+  onKconfigTreeReady(() => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined));
   connection.onCodeLens(async ({ textDocument }) => {
     const doc = ctx.documents.get(textDocument.uri);
     if (!doc) return [];
@@ -41,6 +44,15 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const lookups = svc?.lookups;
     const remembered = ctx.documents.lastLenses(textDocument.uri) as RememberedLens[] | undefined;
     const sourcePath = svc ? sourcePathOf(svc, textDocument.uri) : undefined;
+    // Kconfig, .config and Makefiles: the options written there (optionLens.ts).
+    const optionKind = optionDocumentKind(doc);
+    if (optionKind) {
+      if (!lookups || !sourcePath) return toCodeLenses(textDocument.uri, remembered ?? []);
+      const refresh = () => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      const optionLenses = optionDocumentLenses(ctx, doc, svc!, sourcePath, optionKind, remembered, refresh);
+      ctx.documents.rememberLenses(textDocument.uri, optionLenses);
+      return toCodeLenses(textDocument.uri, optionLenses);
+    }
     if (!lookups || !sourcePath || !ctx.functions) return toCodeLenses(textDocument.uri, remembered ?? []);
     let functions = ctx.functions.peek(doc);
     if (!functions && remembered) {
@@ -69,14 +81,16 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
     const modularize = modularizeLens(ctx, svc!, sourcePath);
     if (modularize) lenses.push(modularize);
-    // Functions under an #if the build's config turns off are not built, whatever their file.
-    const conditionals = lookups.config ? enclosingConditionals(doc.getText()) : undefined;
-    const valueOf = (name: string): string => configValue(lookups.config!, name);
-    for (const fn of functions) {
+    const prove = modularize ? proveLens(ctx, svc!, sourcePath, textDocument.uri) : undefined;
+    if (prove) lenses.push(prove);
+    // Functions under an #if the build's config turns off are not built, whatever their file;
+    // of one name defined in exclusive branches, only the definition built gets the size.
+    const fates = definitionFates(lookups, sourcePath, doc, functions);
+    for (const [i, fn] of functions.entries()) {
       const line = fn.nameRange.start.line;
-      const off = conditionals ? isConfiguredOut(conditionals(line), valueOf) : undefined;
-      if (off && !lookups.file(sourcePath)?.functions.some((f) => f.name === fn.name)) {
-        lenses.push({ line, character: fn.nameRange.start.character, title: `not built — ${offText(off.text)}` });
+      const fate = fates?.[i];
+      if (fate && !fate.built) {
+        lenses.push({ line, character: fn.nameRange.start.character, title: `not built — ${fate.why}` });
         continue;
       }
       const added = ctx.newFunctions.get(textDocument.uri)?.get(fn.name);
@@ -86,15 +100,10 @@ export function register(connection: Connection, ctx: ServerContext): void {
       lenses.push({ line, character: fn.nameRange.start.character, title });
     }
     lenses.push(...macroMadeLenses(lookups, sourcePath, functions, lenses, doc.lineCount));
+    lenses.push(...cFileOptionLenses(ctx, doc, lookups, sourcePath, functions));
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);
   });
-}
-
-/** `CONFIG_X is not set` for the common forms, else the condition itself. */
-function offText(condition: string): string {
-  const m = /^(?:defined\s*\(?\s*|IS_ENABLED\s*\(\s*|IS_BUILTIN\s*\(\s*)?(CONFIG_\w+)\s*\)?$/.exec(condition.trim());
-  return m ? `${m[1]} is not set` : `#if ${condition} is false in this build`;
 }
 
 /**

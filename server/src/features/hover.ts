@@ -7,6 +7,7 @@ import type { Connection } from 'vscode-languageserver/node';
 import { sourcePathOf } from '../workspace/builds';
 import { fileHover, functionHover } from '../render/lensText';
 import type { ServerContext } from './context';
+import { cFileOptionHover, optionDocumentHover, optionDocumentKind } from './optionLens';
 
 export function register(connection: Connection, ctx: ServerContext): void {
   connection.onHover(({ textDocument, position }) => {
@@ -15,6 +16,12 @@ export function register(connection: Connection, ctx: ServerContext): void {
     const lookups = svc?.lookups;
     const sourcePath = svc ? sourcePathOf(svc, textDocument.uri) : undefined;
     if (!doc || !lookups || !sourcePath) return null;
+    // Kconfig entries, .config lines, Makefile object lines: the option's figures (optionLens.ts).
+    const optionKind = optionDocumentKind(doc);
+    if (optionKind) {
+      const value = optionDocumentHover(ctx, doc, svc!, sourcePath, optionKind, position.line);
+      return value ? { contents: { kind: 'markdown', value } } : null;
+    }
     const fn = ctx.functions?.get(doc).find((f) => {
       const { start, end } = f.nameRange;
       return position.line === start.line && position.character >= start.character && position.character <= end.character;
@@ -29,6 +36,8 @@ export function register(connection: Connection, ctx: ServerContext): void {
       return { contents: { kind: 'markdown', value }, range: fn.nameRange };
     }
     if (position.line === 0) return { contents: { kind: 'markdown', value: fileHover(lookups, sourcePath) } };
+    const option = cFileOptionHover(ctx, doc, lookups, sourcePath, position.line);
+    if (option) return { contents: { kind: 'markdown', value: option } };
     return null;
   });
 }

@@ -48,6 +48,62 @@ export function enclosingConditionals(text: string): (line: number) => Condition
   return (line) => snapshots[Math.min(Math.max(line, 0), snapshots.length - 1)] ?? [];
 }
 
+/**
+ * One branch of a conditional group as written: the `#if`/`#ifdef`/`#ifndef`
+ * line that opens the group, or one of its `#elif`/`#else` lines, with the
+ * lines it covers. `condition` is the branch's own condition in the form
+ * evaluate() takes (an `#else` holds when every earlier branch failed).
+ */
+export interface Branch {
+  /** Zero-based line of the directive. */
+  line: number;
+  directive: 'if' | 'ifdef' | 'ifndef' | 'elif' | 'else';
+  /** The condition as written after the directive ('' for #else). */
+  written: string;
+  condition: Conditional;
+  /** The earlier branches of the same group (for #elif and #else), as conditions of their own. */
+  earlier: { line: number; condition: Conditional }[];
+  /** Zero-based line of the directive that ends the branch (#elif, #else, #endif); the last line + 1 when the group is left open. */
+  end: number;
+  /** Index in the list of the branch that encloses this one, if any. */
+  parent?: number;
+}
+
+/** Every branch of every conditional group in the text, in order of their lines. */
+export function conditionalBranches(text: string): Branch[] {
+  const lines = blankCommentsAndStrings(text).split(/\r?\n/);
+  const out: Branch[] = [];
+  // The branch open at each depth: index in `out`, and the group's earlier branches.
+  const stack: { index: number; earlier: { line: number; condition: Conditional }[] }[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    const directive = m[1] as Branch['directive'] | 'endif';
+    const written = m[2].trim().replace(/\s+/g, ' ');
+    if (directive === 'if' || directive === 'ifdef' || directive === 'ifndef') {
+      const condition: Conditional = { text: written, kind: directive, inElse: false, line: i };
+      const parent = stack.length ? stack[stack.length - 1].index : undefined;
+      out.push({ line: i, directive, written, condition, earlier: [], end: lines.length, ...(parent !== undefined ? { parent } : {}) });
+      stack.push({ index: out.length - 1, earlier: [{ line: i, condition }] });
+      continue;
+    }
+    const top = stack[stack.length - 1];
+    if (!top) continue;
+    out[top.index].end = i;
+    if (directive === 'endif') {
+      stack.pop();
+      continue;
+    }
+    const none = top.earlier.map((e) => `!(${asExpression(e.condition.kind, e.condition.text)})`).join(' && ');
+    const own: Conditional = { text: directive === 'else' ? none : `${none} && (${written})`, kind: 'if', inElse: false, line: i };
+    const parent = out[top.index].parent;
+    out.push({ line: i, directive, written: directive === 'else' ? '' : written, condition: own, earlier: [...top.earlier], end: lines.length, ...(parent !== undefined ? { parent } : {}) });
+    top.index = out.length - 1;
+    if (directive === 'elif') top.earlier.push({ line: i, condition: { text: written, kind: 'if', inElse: false, line: i } });
+  }
+  return out;
+}
+
 function asExpression(kind: string, cond: string): string {
   const name = cond.split(/\s+/)[0];
   if (kind === 'ifdef') return `defined(${name})`;

@@ -31,8 +31,10 @@ import { readText } from '../common/fsRead';
 import { Warning, warningText } from '../common/warnings';
 import { inferSrcArch, KbuildTree } from '../kbuild/makefiles';
 import { ObjLine } from '../kbuild/objLines';
-import { KconfigPos, KconfigSymbol, KconfigTree, parseKconfigTree, symbolType } from '../kbuild/kconfig/parser';
+import { KconfigPos, KconfigTree, parseKconfigTree, symbolType } from '../kbuild/kconfig/parser';
 import { evalKconfigExpr } from '../kbuild/kconfig/eval';
+import { KconfigSolver } from '../kbuild/kconfig/solve';
+import type { Prediction, SymbolChange, UndoneChange } from './prediction';
 import { BuildLayout, locateBuild, sourceRelative } from '../kbuild/layout';
 import { Blocker, BlockerFinder, CORE_PATH } from './blockers';
 import { residentBytes } from '../binary/sections';
@@ -107,8 +109,6 @@ interface Chain {
   symbols: string[];
 }
 
-/** Dependency propagation stops here; real trees need a handful of rounds. */
-const MAX_PROPAGATION = 10000;
 
 export class ModularizeAnalysis {
   readonly warnings: Warning[] = [];
@@ -122,8 +122,7 @@ export class ModularizeAnalysis {
   private allChains = false;
   /** Symbol -> objects with it on their chain. */
   private readonly objectsBySymbol = new Map<string, Set<string>>();
-  /** Symbol -> symbols whose `depends on` names it. */
-  private dependents?: Map<string, string[]>;
+  private kconfigSolver?: KconfigSolver;
   private readonly blockers: BlockerFinder;
 
   private constructor(
@@ -261,50 +260,46 @@ export class ModularizeAnalysis {
     return t === 'bool' || t === 'tristate' ? t : undefined;
   }
 
+  /** The build's configuration as make olddefconfig evaluates it (kbuild/kconfig/solve.ts). */
+  private solver(): KconfigSolver {
+    this.kconfigSolver ??= new KconfigSolver(this.tree()!, this.config!);
+    return this.kconfigSolver;
+  }
+
   /**
-   * What Kconfig changes along with `symbol` going to m: the symbols whose
-   * `depends on` then allows only m (tristates) or n. A bool whose dependency is
-   * m stays y (kconfig rounds it up), so it does not move.
+   * What make olddefconfig changes along with `symbols` going to m: the
+   * symbols whose `depends on` then allows only m or n (`depends on X=y` drops
+   * to n), invisible symbols that only they selected, choices re-decided.
+   * `undone` lists the asked-for symbols olddefconfig would not leave at m.
    */
-  private propagate(symbol: string): Map<string, 'm' | 'n'> {
-    const tree = this.tree()!;
-    const cfg = this.config!;
-    if (!this.dependents) {
-      this.dependents = new Map();
-      for (const [name, defs] of tree.symbols) {
-        const words = new Set<string>();
-        for (const d of defs) for (const e of d.dependsOn) for (const w of e.match(/[A-Za-z0-9_]+/g) ?? []) words.add(w);
-        for (const w of words) {
-          let list = this.dependents.get(w);
-          if (!list) this.dependents.set(w, (list = []));
-          list.push(name);
-        }
+  private propagateAll(symbols: string[]): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
+    const solver = this.solver();
+    const asked = new Map(symbols.map((s) => [s, 'm']));
+    const result = solver.whatIf(asked);
+    const changed = new Map<string, 'm' | 'n' | 'y'>();
+    for (const [s, c] of result) if (!asked.has(s) && (c.to === 'm' || c.to === 'n' || c.to === 'y')) changed.set(s, c.to);
+    const undone: UndoneChange[] = [];
+    for (const s of symbols) {
+      const c = result.get(s);
+      const to = c ? c.to : solver.baselineValue(s) === 'y' ? 'y' : undefined;
+      if (to === 'm' || to === undefined) continue;
+      const why = solver.explain(s, asked);
+      let reason = `make olddefconfig gives it ${to}`;
+      if (why) {
+        const at = why.pos ? ` at ${why.pos.file}:${why.pos.line}` : '';
+        if (why.source === 'select') reason = `${why.by} selects it${at}, which keeps it ${to}`;
+        else if (why.visible === 0) {
+          const prompts = why.prompts.map((p) => `${p.pos.file}:${p.pos.line} (needs ${p.condition})`).join(', ');
+          reason = `no prompt of ${s} is visible${prompts ? ` — ${prompts}` : ''}, so its value comes from ${why.source === 'default' ? `the default${at}` : why.source}: ${to}`;
+        } else if (why.source === 'imply') reason = `it is implied at y, which keeps it ${to}`;
       }
+      undone.push({ symbol: s, value: to, why: reason });
     }
-    const changed = new Map<string, 'm' | 'n'>([[symbol, 'm']]);
-    const value = (name: string): string | undefined => {
-      const c = changed.get('CONFIG_' + name);
-      if (c) return c;
-      const v = cfg.values.get('CONFIG_' + name);
-      return v === undefined ? undefined : v.replace(/^"(.*)"$/, '$1');
-    };
-    const queue = [symbol.replace(/^CONFIG_/, '')];
-    for (let steps = 0; queue.length && steps < MAX_PROPAGATION; steps++) {
-      for (const dep of this.dependents.get(queue.shift()!) ?? []) {
-        const full = 'CONFIG_' + dep;
-        if (changed.has(full) || configValue(cfg, full) !== 'y') continue;
-        const defs = tree.symbols.get(dep) ?? [];
-        const type = symbolType(tree, dep);
-        if (type !== 'bool' && type !== 'tristate') continue;
-        const limit = dependencyLimit(defs, value);
-        if (limit === undefined || limit === 2) continue;
-        if (limit === 1 && type === 'bool') continue;
-        changed.set(full, limit === 1 ? 'm' : 'n');
-        queue.push(dep);
-      }
-    }
-    changed.delete(symbol);
-    return changed;
+    return { changed, undone };
+  }
+
+  private propagate(symbol: string): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
+    return this.propagateAll([symbol]);
   }
 
   /** Every symbol that is y on some built-in object's Makefile chain: what candidate() can answer for. */
@@ -334,9 +329,16 @@ export class ModularizeAnalysis {
 
   private buildCandidate(symbol: string, type: 'bool' | 'tristate'): Candidate | undefined {
     const tree = this.tree()!;
-    const alsoChanges = this.propagate(symbol);
+    const { changed: alsoChanges, undone } = this.propagate(symbol);
     const moving = new Set<string>(this.objectsBySymbol.get(symbol) ?? []);
-    for (const s of alsoChanges.keys()) for (const o of this.objectsBySymbol.get(s) ?? []) moving.add(o);
+    const dropped = new Set<string>();
+    for (const [s, v] of alsoChanges) {
+      if (v === 'y') continue;
+      for (const o of this.objectsBySymbol.get(s) ?? []) {
+        moving.add(o);
+        if (v === 'n') dropped.add(o);
+      }
+    }
     if (moving.size === 0) return undefined;
     const objects = [...moving].sort();
     let resident = 0;
@@ -352,8 +354,10 @@ export class ModularizeAnalysis {
     const refs = this.blockers.references(moving);
     const blockers: Blocker[] = [
       ...this.selectBlockers(symbol, alsoChanges),
+      ...(type === 'tristate' ? undone.filter((u) => !/ selects it/.test(u.why)).map((u) => this.keepsBlocker(u, def?.pos)) : []),
       ...refs.blockers,
-      ...this.blockers.bootOnly(objects),
+      // Objects whose option drops to n are not built at all: their boot-time parameters go with them.
+      ...this.blockers.bootOnly(objects.filter((o) => !dropped.has(o))),
       ...(type === 'bool' ? this.corePathBlockers(symbol, objects) : []),
     ];
     return {
@@ -366,7 +370,7 @@ export class ModularizeAnalysis {
       init,
       blockers,
       ...(def ? { definition: def.pos } : {}),
-      ...(alsoChanges.size ? { alsoChanges: [...alsoChanges].map(([s, value]) => ({ symbol: s, value })) } : {}),
+      ...(alsoChanges.size ? { alsoChanges: [...alsoChanges].filter((e): e is [string, 'm' | 'n'] => e[1] !== 'y').map(([s, value]) => ({ symbol: s, value })) } : {}),
       referringFiles: refs.referringFiles,
     };
   }
@@ -375,7 +379,11 @@ export class ModularizeAnalysis {
    * `select` forces a symbol to the selector's value: a selector that is y and
    * stays y keeps the symbol (or a dependent that moves with it) built in.
    */
-  private selectBlockers(symbol: string, alsoChanges: Map<string, 'm' | 'n'>): Blocker[] {
+  private keepsBlocker(u: UndoneChange, pos: KconfigPos | undefined): Blocker {
+    return { kind: 'kconfig-keeps', file: pos?.file ?? 'Kconfig', ...(pos ? { line: pos.line } : {}), detail: `${u.symbol}=m would not stay: ${u.why}` };
+  }
+
+  private selectBlockers(symbol: string, alsoChanges: Map<string, 'm' | 'n' | 'y'>): Blocker[] {
     const tree = this.tree()!;
     const cfg = this.config!;
     const out: Blocker[] = [];
@@ -470,6 +478,76 @@ export class ModularizeAnalysis {
     }
   }
 
+  /**
+   * What setting `symbols` ('CONFIG_X') to m at once does, as make
+   * olddefconfig and the rebuild give it: every symbol that changes with its
+   * bytes, the ones olddefconfig puts back, the code and data that leave.
+   * Throws KbloatInputError when the build cannot be analysed.
+   */
+  predict(symbols: string[]): Prediction {
+    const why = this.unavailableReason();
+    if (why) throw new KbloatInputError('bad-config', why);
+    this.loadChains();
+    const requested = symbols.map((s) => (s.startsWith('CONFIG_') ? s : 'CONFIG_' + s));
+    const { changed, undone } = this.propagateAll(requested);
+    const undoneSet = new Set(undone.map((u) => u.symbol));
+    const solver = this.solver();
+    const taken = new Set<string>();
+    const bytesOf = (s: string): number => {
+      let n = 0;
+      for (const o of this.objectsBySymbol.get(s) ?? []) {
+        if (taken.has(o)) continue;
+        taken.add(o);
+        n += residentBytes(this.builtIn.get(o)!.bytes);
+      }
+      return n;
+    };
+    const changes: SymbolChange[] = [];
+    for (const s of requested) {
+      if (undoneSet.has(s)) continue;
+      changes.push({ symbol: s, from: configValue(this.config!, s), to: 'm', bytes: bytesOf(s) });
+    }
+    for (const [s, to] of changed) {
+      const from = solver.baselineValue(s) ?? configValue(this.config!, s);
+      const e = solver.explain(s, new Map(requested.filter((r) => !undoneSet.has(r)).map((r) => [r, 'm'])));
+      const why = e?.source === 'select' ? `selected by ${e.by}` : to === 'n' ? 'its dependencies no longer allow it' : to === 'm' ? 'its dependencies or selectors now give m' : 'a default or choice now gives y';
+      changes.push({ symbol: s, from, to, bytes: to === 'y' ? 0 : bytesOf(s), why });
+    }
+    const code = changes.reduce((t, c) => t + c.bytes, 0);
+    const residentBefore = this.index.totals.resident;
+    const notes = ['code and data: the resident bytes of the objects whose Makefile chain names a symbol that leaves y'];
+    const kallsyms = this.kallsymsCost();
+    let tables = 0;
+    if (kallsyms) {
+      let names = 0;
+      for (const o of taken) {
+        const f = this.builtIn.get(o)!;
+        names += (f.functions?.length ?? 0) + (kallsyms.all ? f.variables?.length ?? 0 : 0);
+      }
+      tables = Math.round(names * kallsyms.perName);
+      notes.push(`kallsyms: ${kallsyms.perName.toFixed(1)} B per ${kallsyms.all ? 'symbol' : 'function'} (this build's ${kallsyms.bytes} B table over ${kallsyms.names} names), ${names} names leave`);
+    }
+    if (changes.some((c) => c.to === 'y')) notes.push(`${changes.filter((c) => c.to === 'y').map((c) => c.symbol).join(', ')} would become y: code not built today, not counted`);
+    notes.push('not modelled yet: what the linker script\'s alignment takes back');
+    return { requested, changes, undone, residentBefore, code, tables, residentAfter: residentBefore - code - tables, notes };
+  }
+
+  /**
+   * What one name costs in the kallsyms tables, measured on this build: the
+   * bytes of the generated kallsyms object over the names it lists (functions,
+   * and variables with CONFIG_KALLSYMS_ALL). Undefined without kallsyms.
+   */
+  private kallsymsCost(): { perName: number; bytes: number; names: number; all: boolean } | undefined {
+    if (configValue(this.config!, 'CONFIG_KALLSYMS') !== 'y') return undefined;
+    const table = this.index.files.find((f) => f.generated && /kallsyms/.test(f.object));
+    if (!table) return undefined;
+    const bytes = residentBytes(table.bytes);
+    const all = configValue(this.config!, 'CONFIG_KALLSYMS_ALL') === 'y';
+    let names = 0;
+    for (const f of this.index.files) if (f.status === 'built-in' && !f.generated) names += (f.functions?.length ?? 0) + (all ? f.variables?.length ?? 0 : 0);
+    return bytes > 0 && names > 0 ? { perName: bytes / names, bytes, names, all } : undefined;
+  }
+
   /** Every candidate, ranked, with the headline figures. Throws KbloatInputError when the build cannot be analysed. */
   report(options: { top?: number } = {}): ModularizeReport {
     const why = this.unavailableReason();
@@ -502,20 +580,3 @@ export class ModularizeAnalysis {
     };
   }
 }
-
-/** The most a symbol may be under its `depends on` lines (AND of all definitions' dependencies, as kconfig does per definition). */
-function dependencyLimit(defs: KconfigSymbol[], value: (n: string) => string | undefined): 0 | 1 | 2 | undefined {
-  // kconfig ORs the dependencies of a symbol's definitions (each definition is a separate menu entry).
-  let best: 0 | 1 | 2 | undefined;
-  for (const d of defs) {
-    let v: 0 | 1 | 2 = 2;
-    for (const e of d.dependsOn) {
-      const r = evalKconfigExpr(e, value);
-      if (r === undefined) return undefined;
-      v = Math.min(v, r) as 0 | 1 | 2;
-    }
-    best = best === undefined ? v : (Math.max(best, v) as 0 | 1 | 2);
-  }
-  return best;
-}
-

@@ -21,7 +21,7 @@ import { blankCommentsAndStrings } from '../c/blank';
 import { ObjectLinkage, readObjectLinkage } from '../kbuild/objects';
 import { Warning, warningOf } from '../common/warnings';
 
-export type BlockerKind = 'reference' | 'selected-by-bool' | 'initcall' | 'param' | 'core-path';
+export type BlockerKind = 'reference' | 'selected-by-bool' | 'kconfig-keeps' | 'initcall' | 'param' | 'core-path';
 
 export interface Blocker {
   kind: BlockerKind;

@@ -108,6 +108,7 @@ function shortBlocker(b: PlanBlocker): string {
   switch (b.kind) {
     case 'reference': return b.symbol ? `${b.file} uses ${b.symbol}${more > 0 ? ` and ${more} more` : ''}` : b.detail;
     case 'selected-by-bool': return b.by ? `${b.by} selects it` : b.detail;
+    case 'kconfig-keeps': return 'make olddefconfig keeps it built in';
     case 'initcall': return `${b.file} has an early initcall`;
     case 'param': return `${b.file} takes a boot parameter`;
     case 'core-path': return `core code in ${b.file}`;

@@ -3,6 +3,7 @@
  * server. Each says which way it travels. Command ids live here too.
  */
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import type { WorkDoneProgressParams } from 'vscode-languageserver-protocol';
 
 export type IndexState = 'no-build' | 'indexing' | 'ready' | 'stale' | 'error';
 
@@ -119,6 +120,8 @@ export const CommandIds = {
   openSizeMap: 'kbloat.openSizeMap',
   openSizeHistory: 'kbloat.openSizeHistory',
   compareWithBaseline: 'kbloat.compareWithBaseline',
+  /** Arguments: [ProveModularizeArgs]; none: the active editor's build, every unblocked candidate. Trusted workspaces only. */
+  proveModularize: 'kbloat.proveModularize',
 } as const;
 
 export interface CompareWithBaselineResult {
@@ -131,4 +134,38 @@ export interface CompareWithBaselineResult {
 export namespace CompareWithBaselineRequest {
   export const method = 'kbloat/compareWithBaseline';
   export const type = new RequestType<{ uri?: string }, CompareWithBaselineResult, void>(method);
+}
+
+/** What the Prove lenses and code actions pass to the `kbloat.proveModularize` command. */
+export interface ProveModularizeArgs {
+  /** A document of the build to prove on. */
+  uri: string;
+  /** `CONFIG_X` symbols to set to m; empty: every candidate without blockers. */
+  symbols: string[];
+}
+
+export interface ProveModularizeParams extends ProveModularizeArgs, WorkDoneProgressParams {}
+
+export interface ProveModularizeResult {
+  /** True when the proof ran to its end, the rebuild failing or not: `text` is then the proof, worth a document; false when it was refused or cancelled (`text` says why). */
+  ran: boolean;
+  /** True when the rebuild succeeded and the numbers are there; false when it failed (then `text` names the blockers). */
+  ok: boolean;
+  cancelled?: boolean;
+  /** A title for the document (`Proof: CONFIG_X=m`). */
+  title: string;
+  /** The proof as `kbloat modularize --prove` prints it, or why there is none. */
+  text: string;
+}
+
+/**
+ * client → server: rebuild the kernel with the symbols at m in a scratch copy
+ * of the build and compare with the prediction. The server reports progress on
+ * the request's workDoneToken when the client gives one (cancelled with the
+ * request), else on a progress it creates (window/workDoneProgress/create,
+ * cancelled with window/workDoneProgress/cancel). Refused in an untrusted workspace.
+ */
+export namespace ProveModularizeRequest {
+  export const method = 'kbloat/proveModularize';
+  export const type = new RequestType<ProveModularizeParams, ProveModularizeResult, void>(method);
 }

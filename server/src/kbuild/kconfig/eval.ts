@@ -90,7 +90,8 @@ export function evalKconfigExpr(expr: string, value: SymbolValue): Tristate | un
 
 class ExprError extends Error {}
 
-function compare(a: string, op: string, b: string): boolean {
+/** A Kconfig comparison of two values as text (numbers when both are numbers). */
+export function compare(a: string, op: string, b: string): boolean {
   if (op === '=') return a === b;
   if (op === '!=') return a !== b;
   // Ordering compares numbers when both sides are numbers, else strings, as kconfig does.
