@@ -390,15 +390,7 @@ export class KconfigSolver {
         defaults.push({ value: compileExpr(df.value, reads), cond: c([...d.dependsOn, ...(df.condition ? [df.condition] : [])]), pos: df.pos, text: df.value });
       }
     }
-    const dirDep: Expr = (v) => {
-      let best: Tri = 0;
-      for (const d of deps) {
-        const r = d(v);
-        if (r === undefined) return undefined;
-        if (r > best) best = r;
-      }
-      return best;
-    };
+    const dirDep = combine(deps, 'or');
     return { name, tristate, prompts, defaults, dirDep, selects: [], implies: [], ...(defs.find((d) => d.choice)?.choice ? { choice: defs.find((d) => d.choice)!.choice } : {}), reads };
   }
 
@@ -411,16 +403,25 @@ export class KconfigSolver {
 
 /** The AND of several expressions; y for none. */
 function compileAnd(texts: string[], reads: Set<string>): Expr {
-  const parts = texts.map((t) => compileExpr(t, reads));
-  if (parts.length === 0) return () => 2;
+  return combine(texts.map((t) => compileExpr(t, reads)), 'and', true);
+}
+
+/**
+ * The AND (minimum, y for none) or OR (maximum, n for none) of expressions;
+ * undefined when a part cannot be evaluated, unless `shortCircuit` and an
+ * earlier part already decided (n for AND).
+ */
+function combine(parts: Expr[], op: 'and' | 'or', shortCircuit = false): Expr {
   if (parts.length === 1) return parts[0];
+  const start: Tri = op === 'and' ? 2 : 0;
+  if (parts.length === 0) return () => start;
   return (v) => {
-    let r: Tri = 2;
+    let r: Tri = start;
     for (const p of parts) {
       const x = p(v);
       if (x === undefined) return undefined;
-      if (x < r) r = x;
-      if (r === 0) return 0;
+      if (op === 'and' ? x < r : x > r) r = x;
+      if (shortCircuit && r !== start && r === (op === 'and' ? 0 : 2)) return r;
     }
     return r;
   };
@@ -503,34 +504,18 @@ function compileOnce(text: string, reads: Set<string>): Expr {
       i++;
       parts.push(primary(depth));
     }
-    if (parts.length === 1) return parts[0];
-    return (v) => {
-      let r: Tri = 2;
-      for (const p of parts) {
-        const x = p(v);
-        if (x === undefined) return undefined;
-        if (x < r) r = x;
-      }
-      return r;
-    };
+    return combine(parts, 'and');
   };
+
   const or = (depth: number): Expr => {
     const parts = [and(depth)];
     while (isOp(tokens[i], '||')) {
       i++;
       parts.push(and(depth));
     }
-    if (parts.length === 1) return parts[0];
-    return (v) => {
-      let r: Tri = 0;
-      for (const p of parts) {
-        const x = p(v);
-        if (x === undefined) return undefined;
-        if (x > r) r = x;
-      }
-      return r;
-    };
+    return combine(parts, 'or');
   };
+
   try {
     const e = or(0);
     return i === tokens.length ? e : UNKNOWN;
