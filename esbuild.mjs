@@ -25,6 +25,8 @@ await Promise.all([
   // Indexing reads the Kbuild tree in this worker while the main thread reads vmlinux.
   build({ ...common, entryPoints: ['server/src/bin/sourceFactsWorker.ts'], outfile: 'dist/sourceFactsWorker.js' }),
   build({ ...common, entryPoints: ['server/src/bin/kconfigTreeWorker.ts'], outfile: 'dist/kconfigTreeWorker.js' }),
+  // The size estimator calibrates on a sample of the build's C files in this worker.
+  build({ ...common, entryPoints: ['server/src/bin/calibrationWorker.ts'], outfile: 'dist/calibrationWorker.js' }),
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);
 chmodSync('dist/cli.js', 0o755);

@@ -210,7 +210,8 @@ describe('option lenses on the Linux 6.1 fixture', { skip: fixtureSkip }, () => 
       const olddefconfig = (text: string): Map<string, string> => {
         const file = path.join(dir, 'config');
         writeFileSync(file, text);
-        execFileSync(path.join(dir, 'conf'), ['--olddefconfig', 'Kconfig'], { cwd: kconfigSource, env: { ...process.env, KCONFIG_CONFIG: file, SRCARCH: 'x86', ARCH: 'i386', srctree: '.', CC: 'gcc', LD: 'ld', HOSTCC: 'gcc' }, stdio: 'ignore' });
+        // Run in the scratch folder, the sources read through srctree: conf writes include/config/ into its working folder.
+        execFileSync(path.join(dir, 'conf'), ['--olddefconfig', 'Kconfig'], { cwd: dir, env: { ...process.env, KCONFIG_CONFIG: file, SRCARCH: 'x86', ARCH: 'i386', srctree: path.resolve(kconfigSource), CC: 'gcc', LD: 'ld', HOSTCC: 'gcc' }, stdio: 'ignore' });
         return new Map([...readFileSync(file, 'utf8').matchAll(/^(CONFIG_\w+)=([ym])$/gm)].map((m) => [m[1], m[2]]));
       };
       const dotconfig = readFileSync(path.join(FIXTURE, '.config'), 'utf8');

@@ -20,10 +20,14 @@ import { computeSourceFacts, SourceFactsRequest } from '../server/src/kbuild/sou
 import type { BuildIndex } from '../server/src/index/model';
 import { ModularizeViews } from '../server/src/modularize/service';
 import { indexJob, IndexJobProgress, IndexService } from '../server/src/workspace/indexService';
-import { REPO, tempDir, BUNDLE_OPTIONS } from './helpers';
+import { FIXTURE, fixtureSkip, REPO, tempDir, BUNDLE_OPTIONS } from './helpers';
+import { calibrateBuild, calibrationInput } from '../server/src/estimate/calibration';
+import { defaultWasmLocations } from '../server/src/c/wasm';
+import { IndexLookups } from '../server/src/index/lookups';
+import { loadIndex } from '../server/src/index/cache';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
-const WORKERS = ['indexWorker', 'modularizeWorker', 'sourceFactsWorker'];
+const WORKERS = ['indexWorker', 'modularizeWorker', 'sourceFactsWorker', 'calibrationWorker'];
 const TIMEOUT_MS = 120_000;
 
 let bundles: string;
@@ -204,5 +208,20 @@ describe('the services on the helper', () => {
     const inWorker = await view(worker('modularizeWorker'));
     assert.ok(inWorker.answers.some((a) => a !== undefined && !(Array.isArray(a) && a.every((x) => x === undefined))), 'the analysis says something');
     assert.deepEqual(await view(undefined), inWorker);
+  });
+
+  test('an async job (the estimator\'s calibration, which loads the parser\'s WASM) answers from its worker as inline', { skip: fixtureSkip }, async () => {
+    const { index } = loadIndex(FIXTURE, { noCache: true });
+    const input = calibrationInput(new IndexLookups(index), defaultWasmLocations());
+    assert.ok(input.files.length >= 30, `a sample of the fixture's built-in C files (${input.files.length})`);
+    const inWorker = await runJob(calibrateBuild, input, { workerFile: worker('calibrationWorker') }).result;
+    assert.ok(inWorker && inWorker.fitted > 100, `fitted on the fixture's functions: ${JSON.stringify(inWorker)}`);
+    assert.deepEqual(await runJob(calibrateBuild, input, { workerFile: undefined }).result, inWorker);
+  });
+
+  test('an async job that fails comes back as its error, from the worker as inline', async () => {
+    const input = { sourceDir: mini.srcDir, files: [], wasm: { runtime: path.join(bundles, 'missing.wasm'), grammar: path.join(bundles, 'missing-c.wasm') } };
+    await assert.rejects(runJob(calibrateBuild, input, { workerFile: worker('calibrationWorker') }).result);
+    await assert.rejects(runJob(calibrateBuild, input, { workerFile: undefined }).result);
   });
 });

@@ -21,8 +21,9 @@ import * as sizeMap from '../features/sizeMap';
 import * as sizeHistory from '../features/sizeHistory';
 import * as sizeTree from '../features/sizeTree';
 import { DocumentFunctions } from '../workspace/functions';
-import { CParser, createCParser, defaultWasmLocations, WasmLocations } from '../c/wasm';
+import { createCParser, defaultWasmLocations, WasmLocations } from '../c/wasm';
 import { BuildEstimator } from '../estimate/calibration';
+import type { Calibration } from '../estimate/estimator';
 import type { IndexLookups } from '../index/lookups';
 import { DocumentTrees } from '../c/trees';
 import { BuildCandidatesNotification, StatusNotification, TrustNotification } from '../shared/protocol';
@@ -75,7 +76,11 @@ const builds = new Builds(
 );
 
 const estimators = new WeakMap<IndexLookups, BuildEstimator>();
-let parser: CParser | undefined;
+/** The last fit of each build folder, which a new index's estimator starts from. */
+const lastCalibration = new Map<string, Calibration>();
+const latestEstimator = new Map<string, BuildEstimator>();
+/** The parser's WASM files once they loaded: the estimator's worker loads its own parser from them. */
+let wasmLoaded: WasmLocations | undefined;
 const ctx: ServerContext = {
   documents,
   builds,
@@ -91,8 +96,17 @@ const ctx: ServerContext = {
   }),
   estimator(lookups) {
     let e = estimators.get(lookups);
-    if (!e && parser) {
-      e = new BuildEstimator(lookups, parser, () => newCode?.refreshAll());
+    if (!e && wasmLoaded) {
+      const worker = path.join(__dirname, 'calibrationWorker.js');
+      const dir = lookups.index.build.dir;
+      const onReady = (calibration: Calibration): void => {
+        lastCalibration.set(dir, calibration);
+        newCode?.refreshAll();
+      };
+      // A new index of the same folder supersedes the last one: its fit, if still running, is dropped.
+      latestEstimator.get(dir)?.dispose();
+      e = new BuildEstimator(lookups, wasmLoaded, existsSync(worker) ? worker : undefined, onReady, lastCalibration.get(dir));
+      latestEstimator.set(dir, e);
       estimators.set(lookups, e);
       e.start();
     }
@@ -112,9 +126,8 @@ connection.onInitialize(async (params) => {
   try {
     const shipped = { runtime: path.join(__dirname, 'tree-sitter.wasm'), grammar: path.join(__dirname, 'tree-sitter-c.wasm') };
     const wasm = init.wasm ?? (existsSync(shipped.runtime) ? shipped : defaultWasmLocations());
-    parser = await createCParser(wasm);
-    // The estimator parses calibration files with a parser of its own, so user documents' trees stay put.
     ctx.functions = new DocumentFunctions(new DocumentTrees(await createCParser(wasm)));
+    wasmLoaded = wasm;
   } catch (e) {
     connection.console.error(`kbloat: the C parser did not load (${(e as Error).message}); only file-level sizes are shown`);
   }

@@ -21,6 +21,8 @@ import { CarriedError, carryError, revivedError } from './errors';
 
 /** The work itself: the same function runs in the worker and inline. */
 export type JobFunction<I, R, P = never> = (input: I, progress: (message: P) => void) => R;
+/** A job that answers later (it loads WASM, or yields between steps so that running inline keeps the thread answering); `runJob` only. */
+export type AsyncJobFunction<I, R, P = never> = (input: I, progress: (message: P) => void) => R | Promise<R>;
 
 /** The one answer of a job. */
 type JobAnswer<R> = { kind: 'result'; result: R } | { kind: 'error'; error: CarriedError };
@@ -47,22 +49,38 @@ export class JobTerminated extends Error {
  * sends back its progress and its result or error. A `bin/*Worker.ts` entry
  * is this one call.
  */
-export function serveJob<I, R, P = never>(job: JobFunction<I, R, P>): void {
+export function serveJob<I, R, P = never>(job: AsyncJobFunction<I, R, P>): void {
   if (isMainThread || !parentPort) throw new Error('serveJob is the entry of a worker thread');
   const { input, sync } = workerData as JobData<I>;
   const port = sync?.port ?? parentPort;
   const post = (m: JobMessage<R, P>): void => port.postMessage(m);
-  try {
-    // A result that cannot be cloned throws here, before anything was sent, and is reported as the job's error.
-    post({ kind: 'result', result: job(input, (progress) => post({ kind: 'progress', progress })) });
-  } catch (e) {
-    post({ kind: 'error', error: carryError(e) });
-  } finally {
+  const answer = (result: R): void => {
+    try {
+      // A result that cannot be cloned throws here, before anything was sent, and is reported as the job's error.
+      post({ kind: 'result', result });
+    } catch (e) {
+      post({ kind: 'error', error: carryError(e) });
+    }
+  };
+  const done = (): void => {
     // The joining thread sleeps on this flag rather than on its event loop.
     if (sync) {
       Atomics.store(sync.signal, 0, 1);
       Atomics.notify(sync.signal, 0);
     }
+  };
+  let result: R | Promise<R>;
+  try {
+    result = job(input, (progress) => post({ kind: 'progress', progress }));
+  } catch (e) {
+    post({ kind: 'error', error: carryError(e) });
+    return done();
+  }
+  if (result instanceof Promise) {
+    result.then(answer, (e: unknown) => post({ kind: 'error', error: carryError(e) })).finally(done);
+  } else {
+    answer(result);
+    done();
   }
 }
 
@@ -85,7 +103,7 @@ export interface RunningJob<R> {
  * worker is terminated as soon as it answered. Without the worker file the job
  * runs on this thread after the current turn, so the caller's set-up finishes first.
  */
-export function runJob<I, R, P = never>(job: JobFunction<I, R, P>, input: I, options: JobOptions<P>): RunningJob<R> {
+export function runJob<I, R, P = never>(job: AsyncJobFunction<I, R, P>, input: I, options: JobOptions<P>): RunningJob<R> {
   let settled = false;
   let stop = (): void => {};
   let resolveResult!: (r: R) => void;
@@ -116,7 +134,9 @@ export function runJob<I, R, P = never>(job: JobFunction<I, R, P>, input: I, opt
   } else {
     const immediate = setImmediate(() => {
       try {
-        settle({ result: job(input, progress) });
+        const r = job(input, progress);
+        if (r instanceof Promise) r.then((result) => settle({ result }), (error: unknown) => settle({ error }));
+        else settle({ result: r });
       } catch (e) {
         settle({ error: e });
       }

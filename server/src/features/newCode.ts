@@ -151,7 +151,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     if (!file) return newFile(svc, sourcePath, severity);
     if (file.status !== 'built-in') return [];
     const known = new Set(file.functions.map((f) => f.name));
-    const baseline = baselineOf(svc, sourcePath);
+    const baseline = baselineOf(svc, sourcePath, doc);
     const conditionals = enclosingConditionals(doc.getText());
     const estimator = ctx.estimator(lookups);
     const tree = estimator?.calibration ? ctx.functions.tree(doc) : undefined;
@@ -233,7 +233,7 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
     ];
   };
 
-  const baselineOf = (svc: IndexService, sourcePath: string): Set<string> | undefined => {
+  const baselineOf = (svc: IndexService, sourcePath: string, doc: TextDocument): Set<string> | undefined => {
     const key = `${svc.buildDir}\0${sourcePath}`;
     if (baselines.has(key)) return baselines.get(key);
     let names: Set<string> | undefined;
@@ -246,7 +246,10 @@ export function register(connection: Connection, ctx: ServerContext): { refreshA
       const builtAt = Math.max(build.vmlinux ? statSync(build.vmlinux).mtimeMs : 0, entry ? mtime(path.join(build.dir, entry.object)) : 0);
       if (builtAt > 0 && statSync(file).mtimeMs <= builtAt + BUILD_SLACK_MS && ctx.functions) {
         const text = readText(file);
-        if (text !== undefined) {
+        if (text === doc.getText()) {
+          // Unchanged since it was built (as when it was just opened): the document's own parse serves.
+          names = new Set(ctx.functions.get(doc).map((f) => f.name));
+        } else if (text !== undefined) {
           const uri = `kbloat-baseline:${URI.fromFsPath(file)}`;
           names = new Set(ctx.functions.get(TextDocument.create(uri, 'c', 0, text)).map((f) => f.name));
           ctx.functions.closed(uri);

@@ -19,7 +19,7 @@
  * very long names are shortened.
  */
 import type { BuildDiff, Change, ConfigChange, FileRow, RollupRow, SideInfo, SymbolChange } from '../tracker/diff';
-import { exactBytes, humanSize, percent, signedSize } from '../shared/units';
+import { exactBytes, grouped as count, humanSize, percent, signedSize } from '../shared/units';
 import { SECTION_CLASSES, SectionClass } from '../binary/sections';
 
 /** GitHub's limit on the body of an issue or pull request comment, in characters. */
@@ -74,11 +74,6 @@ export function code(text: string, inTable = true): string {
 /** A rollup key: a name as code, our own labels such as `(always built in)` as text. */
 function keyCell(key: string): string {
   return key.startsWith('(') ? `_${escapeText(key)}_` : code(key);
-}
-
-/** A count with thousands separators. */
-function count(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** The change relative to the old size: `+7.1%`, `-0.35%`, `0%`, or `new` when there was nothing. */

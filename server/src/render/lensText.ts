@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { FileEntry, InlinedEntry } from '../index/model';
 import type { IndexLookups, SourceFunction } from '../index/lookups';
 import { SectionClass, sumBytes, residentBytes } from '../binary/sections';
-import { exactBytes, humanSize, percent, signedSize } from '../shared/units';
+import { exactBytes, grouped, humanSize, percent, signedSize } from '../shared/units';
 
 const CLASS_WORDS: Record<SectionClass, string> = {
   text: 'text',
@@ -84,11 +84,11 @@ export function functionLens(lookups: IndexLookups, sourcePath: string, fn: Sour
 
 /** `inlined into 14 callers, ≈ 2.3 KiB`: the copies' bytes overlap their callers' code, hence "≈". */
 function inlinedLens(inl: InlinedEntry): FunctionLens {
-  return { title: `inlined into ${inl.callers.toLocaleString('en-US')} caller${inl.callers === 1 ? '' : 's'}, ≈ ${humanSize(inl.bytes)}`, bytes: inl.bytes };
+  return { title: `inlined into ${grouped(inl.callers)} caller${inl.callers === 1 ? '' : 's'}, ≈ ${humanSize(inl.bytes)}`, bytes: inl.bytes };
 }
 
 function inlinedNote(inl: InlinedEntry): string {
-  return `Inlined ${inl.copies.toLocaleString('en-US')} time${inl.copies === 1 ? '' : 's'} into ${inl.callers.toLocaleString('en-US')} caller${inl.callers === 1 ? '' : 's'}: ≈ ${humanSize(inl.bytes)} of their code (from DWARF; these bytes are counted in the callers).`;
+  return `Inlined ${grouped(inl.copies)} time${inl.copies === 1 ? '' : 's'} into ${grouped(inl.callers)} caller${inl.callers === 1 ? '' : 's'}: ≈ ${humanSize(inl.bytes)} of their code (from DWARF; these bytes are counted in the callers).`;
 }
 
 /** ` (+96 B)` against the baseline's same function or file; ` (new)` when the baseline has none. */
@@ -148,7 +148,7 @@ export function functionHover(lookups: IndexLookups, sourcePath: string, fn: Sou
   if (file.status === 'built-in') {
     const { rank, of } = lookups.rank(entry.size);
     const t = lookups.index.totals;
-    out.push('', `Rank #${rank.toLocaleString('en-US')} of ${of.toLocaleString('en-US')} functions in vmlinux · ${percent(entry.size, t.resident)} of the kernel proper's resident ${humanSize(t.resident)}.`);
+    out.push('', `Rank #${grouped(rank)} of ${grouped(of)} functions in vmlinux · ${percent(entry.size, t.resident)} of the kernel proper's resident ${humanSize(t.resident)}.`);
   }
   if (inl) out.push('', inlinedNote(inl));
   // DWARF says where the built function was declared; a different line here means the text moved since.

@@ -13,7 +13,7 @@ import { residentBytes, sumBytes } from '../binary/sections';
 import { Branch, Conditional, evaluate } from '../kbuild/preproc';
 import type { ObjectListLine } from '../kbuild/makefileLines';
 import type { TraceEventDecl } from '../kbuild/traceEvents';
-import { exactBytes, humanSize } from '../shared/units';
+import { exactBytes, grouped, humanSize } from '../shared/units';
 
 export interface OptionLens {
   title: string;
@@ -22,7 +22,7 @@ export interface OptionLens {
 }
 
 const bytesOf = (files: FileEntry[]): number => files.reduce((a, f) => a + sumBytes(f.bytes), 0);
-const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${grouped(n)} ${n === 1 ? one : many}`;
 const bare = (symbol: string): string => symbol.replace(/^CONFIG_/, '');
 
 /** What Kconfig would change along with a symbol turned off, as a solver answers it. */
