@@ -62,6 +62,7 @@ interface ModularizeJson {
   resident: number;
   residentIfModularized: number;
   unblockedCount: number;
+  floor: { config: number; withTristate: number };
   candidates: { symbol: string; files: string[]; blockers: unknown[] }[];
 }
 
@@ -114,7 +115,7 @@ test('track appends one record per label that agrees with report --json', () => 
     // The unblocked candidates as modularize --json counts them (TCP_CONG_CUBIC is not one: Kconfig holds it at y).
     const unblocked = (JSON.parse(kbloat(['modularize', b.buildDir, '--json']).stdout) as { unblockedCount: number }).unblockedCount;
     assert.ok(unblocked >= 1);
-    assert.match(r.stdout, new RegExp(`^${label}: resident \\S+ KiB, \\S+ KiB with ${unblocked} candidates? modularized, image `));
+    assert.match(r.stdout, new RegExp(`^${label}: resident \\S+ KiB, \\S+ KiB with ${unblocked} candidates? modularized, floor \\S+ KiB, image `));
   }
   const records = readRecords();
   assert.deepEqual(records.map((r) => r.label), ['v1', 'v2']);
@@ -145,6 +146,10 @@ test('track appends one record per label that agrees with report --json', () => 
     assert.equal(mod.resident, rec.totals.resident, `${rec.label}: modularize starts from the same kernel proper`);
     assert.equal(rec.modularized.resident, mod.residentIfModularized, `${rec.label}: residentIfModularized`);
     assert.equal(rec.modularized.candidates, mod.unblockedCount, `${rec.label}: unblocked candidates`);
+    assert.equal(rec.modularized.floor, mod.floor.withTristate, `${rec.label}: the floor`);
+    assert.equal(rec.modularized.floorByConfig, mod.floor.config, `${rec.label}: the floor by .config alone`);
+    assert.ok(mod.floor.withTristate <= mod.residentIfModularized, `${rec.label}: the floor is at or below every unblocked candidate's figure`);
+    assert.ok(mod.floor.withTristate <= mod.floor.config && mod.floor.config < rec.totals.resident);
     const unblocked = mod.candidates.filter((c) => c.blockers.length === 0);
     assert.ok(unblocked.some((c) => c.symbol === 'CONFIG_EEPROM_MINI' || c.symbol === 'CONFIG_SERIAL_MINI'), `${rec.label}: a tristate built in is unblocked: ${unblocked.map((c) => c.symbol).join(', ')}`);
     assert.ok(rec.modularized.resident < rec.totals.resident, `${rec.label}: ${rec.modularized.resident} < ${rec.totals.resident}`);
@@ -184,11 +189,11 @@ test('history prints label, resident, delta and the modularized floor', () => {
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 3);
-  assert.match(lines[0], /^label\s+resident\s+delta\s+modularized\s+image\s+kernel$/);
+  assert.match(lines[0], /^label\s+resident\s+delta\s+modularized\s+floor\s+image\s+kernel$/);
   const [a, b] = readRecords();
   const delta = b.totals.resident - a.totals.resident;
   assert.ok(delta > 0);
-  assert.match(lines[2], new RegExp(`^v2\\s+\\S+ KiB\\s+\\+[\\d,.]+ (B|KiB) \\(\\+${((delta / a.totals.resident) * 100).toFixed(2)}%\\)\\s+${humanSize(modularized.get('v2')!.residentIfModularized)}\\s+${humanSize(b.totals.image)}\\s`));
+  assert.match(lines[2], new RegExp(`^v2\\s+\\S+ KiB\\s+\\+[\\d,.]+ (B|KiB) \\(\\+${((delta / a.totals.resident) * 100).toFixed(2)}%\\)\\s+${humanSize(modularized.get('v2')!.residentIfModularized)}\\s+${humanSize(modularized.get('v2')!.floor.withTristate)}\\s+${humanSize(b.totals.image)}\\s`));
   assert.match(lines[1], new RegExp(`^v1\\s+${humanSize(a.totals.resident)}\\s+${humanSize(modularized.get('v1')!.residentIfModularized)}\\s`));
   assert.equal(kbloat(['history', path.join(work, 'missing.jsonl')]).status, 2);
 });
@@ -205,7 +210,7 @@ interface Point {
   x: number;
   y: number;
 }
-type CurveName = 'proper' | 'modularized';
+type CurveName = 'proper' | 'modularized' | 'floor';
 
 /** The chart as the browser laid it out, in screen pixels. */
 interface Chart {
@@ -225,9 +230,9 @@ async function readChart(page: Page): Promise<Chart> {
   });
   const toScreen = (x: number, y: number): Point => ({ x: m[0] * x + m[2] * y + m[4], y: m[1] * x + m[3] * y + m[5] });
   const paths = await page.$$eval('path.curve', (els) => els.map((e) => ({ cls: e.getAttribute('class') ?? '', d: e.getAttribute('d') ?? '', stroke: getComputedStyle(e).stroke, dash: getComputedStyle(e).strokeDasharray })));
-  const curves: Chart['curves'] = { proper: undefined, modularized: undefined };
+  const curves: Chart['curves'] = { proper: undefined, modularized: undefined, floor: undefined };
   for (const p of paths) {
-    const name = /\bcurve (proper|modularized)\b/.exec(p.cls)?.[1] as CurveName | undefined;
+    const name = /\bcurve (proper|modularized|floor)\b/.exec(p.cls)?.[1] as CurveName | undefined;
     assert.ok(name, `a known curve: ${p.cls}`);
     assert.equal(curves[name], undefined, `one ${name} curve`);
     assert.match(p.d, /^(?:[ML]-?[\d.]+,-?[\d.]+)+$/, `${name}: a drawable path`);
@@ -247,7 +252,7 @@ async function readChart(page: Page): Promise<Chart> {
   const [y0, top, vTop] = [grid[0], grid[grid.length - 1], ticks[ticks.length - 1]];
   const yOf = (bytes: number): number => y0 + ((top - y0) * bytes) / vTop;
   ticks.forEach((v, i) => assert.ok(Math.abs(yOf(v) - grid[i]) < 0.5, `a linear axis: ${humanSize(v)} at ${grid[i]}px`));
-  return { curves, markers: markers.map((k) => ({ ...k, kind: (/\bmodularized\b/.test(k.cls) ? 'modularized' : 'proper') as CurveName })), yOf };
+  return { curves, markers: markers.map((k) => ({ ...k, kind: (/\bmarker (proper|modularized|floor)\b/.exec(k.cls)?.[1] ?? 'unknown') as CurveName })), yOf };
 }
 
 /**
@@ -285,6 +290,14 @@ function checkCurves(chart: Chart, records: HistoryRecord[]): void {
     near(pt.x, p.x, `${r.label}: the floor at the label's x`);
     assert.ok(pt.y > proper.points[i].y + 1, `${r.label}: the floor (${pt.y.toFixed(1)}px) lies below the kernel proper (${proper.points[i].y.toFixed(1)}px)`);
     assert.match(p.tip, new RegExp(`with everything modularized ${humanSize(r.modularized.resident)} \\(${r.modularized.candidates} unblocked candidate`));
+    // The floor: its own dotted curve and marker, at its value.
+    if (r.modularized.floor !== undefined) {
+      const fl = marks.find((x) => x.kind === 'floor');
+      assert.ok(fl && chart.curves.floor, `${r.label}: a marker on the floor curve`);
+      near(fl.y, chart.yOf(r.modularized.floor), `${r.label}: the floor on the axis`);
+      assert.ok(chart.curves.floor.points.some((q) => Math.abs(q.y - fl.y) <= 1 && Math.abs(q.x - p.x) <= 1), `${r.label}: the floor's path through its marker`);
+      assert.match(p.tip, new RegExp(`floor ${humanSize(r.modularized.floor)}`));
+    }
   });
 }
 
@@ -342,8 +355,10 @@ test('history --html draws one area per top-level directory and both curves, off
       assert.notEqual(mod.stroke, proper.stroke, 'and has its own colour');
       for (const c of [proper, mod]) assert.notEqual(c.stroke, 'none');
       const curveLegend = await page.$$eval('ul.legend.curves li', (els) => els.map((e) => ({ text: e.textContent ?? '', stroke: getComputedStyle(e.querySelector('line')).stroke })));
-      assert.deepEqual(curveLegend.map((l) => l.text.split(' (')[0]), ['kernel proper', 'with everything modularized']);
-      assert.deepEqual(curveLegend.map((l) => l.stroke), [proper.stroke, mod.stroke], 'the legend keys have the curves\' colours');
+      assert.deepEqual(curveLegend.map((l) => l.text.split(' (')[0]), ['kernel proper', 'with everything modularized', 'the floor']);
+      const floorCurve = chart.curves.floor!;
+      assert.notEqual(floorCurve.dash, mod.dash, 'the floor is dotted, apart from the modularized dashes');
+      assert.deepEqual(curveLegend.map((l) => l.stroke), [proper.stroke, mod.stroke, floorCurve.stroke], 'the legend keys have the curves\' colours');
 
       const movers = await page.$$eval('table tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent ?? '')));
       assert.ok(movers.length > 0 && movers.length <= 10);
@@ -391,9 +406,9 @@ test('an old record without the floor still draws; a step\'s commits are listed 
   const text = kbloat(['history', file]);
   assert.equal(text.status, 0, text.stderr);
   const lines = text.stdout.trim().split('\n');
-  assert.match(lines[0], /^label\s+resident\s+delta\s+modularized\s+image\s+kernel$/);
+  assert.match(lines[0], /^label\s+resident\s+delta\s+modularized\s+floor\s+image\s+kernel$/);
   assert.match(lines[1], new RegExp(`^v1\\s+${humanSize(records[0].totals.resident)}\\s+${humanSize(records[0].totals.image)}\\s`), 'no delta and no floor for v1');
-  assert.match(lines[2], new RegExp(`\\)\\s+${humanSize(records[1].modularized!.resident)}\\s+${humanSize(records[1].totals.image)}\\s`));
+  assert.match(lines[2], new RegExp(`\\)\\s+${humanSize(records[1].modularized!.resident)}\\s+${humanSize(records[1].modularized!.floor!)}\\s+${humanSize(records[1].totals.image)}\\s`));
 
   const out = path.join(work, 'mixed.html');
   const r = kbloat(['history', file, '--html', out]);
@@ -415,7 +430,7 @@ test('an old record without the floor still draws; a step\'s commits are listed 
     for (const c of records[1].commits!) {
       assert.ok(v2Tip.includes(`${c.commit.slice(0, 12)} ${c.bytes > 0 ? '+' : ''}${humanSize(c.bytes)} ${c.subject}`), `the tooltip names ${c.subject}: ${v2Tip}`);
     }
-    assert.match(v2Tip, /^v2: kernel proper .*\nwith everything modularized .*\ncommits since v1:\n/);
+    assert.match(v2Tip, /^v2: kernel proper .*\nwith everything modularized .*\nfloor .*\ncommits since v1:\n/);
     const listed = await page.$$eval('ul.commits li', (els) => els.map((e) => e.textContent ?? ''));
     assert.deepEqual(listed, records[1].commits!.map((c) => `${c.commit.slice(0, 12)}+${humanSize(c.bytes)}${c.subject}`), 'the step lists its commits, biggest first');
     const heading = await page.$eval('h3', (e) => e.textContent ?? '');
@@ -429,7 +444,7 @@ test('an old record without the floor still draws; a step\'s commits are listed 
   const webview = historyHtml(records, { webview: { nonce: 'n0nce', cspSource: 'vscode-webview://kbloat' } });
   const curvesOf = (h: string): string[] => [...h.matchAll(/<path class="curve (\w+)" d="([^"]+)"\/>|<circle class="marker (\w+)"[^>]*>/g)].map((x) => x[0]);
   assert.deepEqual(curvesOf(webview), curvesOf(html));
-  assert.equal(curvesOf(html).length, 2 + 3, 'two curves, three markers');
+  assert.equal(curvesOf(html).length, 3 + 4, 'three curves (proper, modularized, floor), four markers (v1 has no floor)');
   assert.match(webview, /--floor:var\(--vscode-charts-purple/);
   assert.match(webview, /<ul class="commits">/);
   assert.doesNotMatch(webview, /<script/);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { functionBaseName } from '../server/src/binary/symbolNames';
 import { humanSize } from '../server/src/shared/units';
-import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, tempDir } from './helpers';
+import { FIXTURE, fixtureSkip, nmSized, readelfSymbols, runCli, tempDir } from './helpers';
 import { PublishedDiagnostic, startServer, startServerOnMiniBuild, TestServer } from './lspClient';
 import { buildMiniKernel, cleanupMiniBuild, MiniBuild } from './minikernel';
 
@@ -31,6 +31,23 @@ describe('language server on the Linux 6.1 fixture', { skip: fixtureSkip }, () =
     await server.waitForStatus((s) => s.state === 'ready');
   });
   after(() => server?.stop());
+
+  test('once the Modularize analysis is made (in its worker, after indexing), the status carries the essay\'s figures, as kbloat modularize gives them', async () => {
+    const st = await server.waitForStatus((s) => s.state === 'ready' && s.modularized !== undefined, 120_000);
+    const cli = runCli(['modularize', FIXTURE, '--json']);
+    assert.equal(cli.status, 0, cli.stderr);
+    const r = JSON.parse(cli.stdout) as { resident: number; residentIfModularized: number; unblockedCount: number; floor: { config: number; withTristate: number; tristateEdits: string[] } };
+    assert.deepEqual(st.modularized, {
+      resident: r.resident,
+      residentIfModularized: r.residentIfModularized,
+      unblocked: r.unblockedCount,
+      floor: r.floor.withTristate,
+      floorByConfig: r.floor.config,
+      tristateEdits: r.floor.tristateEdits.length,
+    });
+    assert.equal(st.modularized!.resident, st.resident);
+    assert.ok(st.modularized!.floor! < st.modularized!.resident);
+  });
 
   test('every function with a symbol in vmlinux gets a lens with its exact size', async () => {
     const file = path.join(FIXTURE, 'kernel/fork.c');

@@ -375,4 +375,53 @@ describe('Modularize plans on the Linux 6.1 fixture', { skip: fixtureSkip }, () 
     // An option that is m already plans nothing.
     assert.deepEqual(planForCandidate({ ...c, value: 'm' }, context()), []);
   });
+
+  describe('moves that go together, and the floor', () => {
+    let report: ReturnType<ModularizeAnalysis['report']>;
+    before(() => {
+      report = analysis.report();
+    });
+
+    /** Set all of `symbols` to m in the fixture's .config text. */
+    const toM = (symbols: string[]): string => symbols.reduce((t, s) => t.replace(new RegExp(`^${s}=y$`, 'm'), `${s}=m`), dotconfig);
+
+    test('a group: each member blocked alone, all kept at m by the kernel\'s conf, and no object left built in uses a symbol the group takes out (nm)', async () => {
+      assert.ok(report.groups.length > 0, 'the fixture has candidates that move together (SERIO with the PS/2 keyboard and mouse)');
+      const builtIn = index.files.filter((f) => f.status === 'built-in' && !f.generated && existsSync(path.join(FIXTURE, f.object))).map((f) => f.object);
+      for (const g of report.groups.filter((x) => x.bools.length === 0)) {
+        assert.ok(analysis.candidate(g.symbols[0])!.blockers.length > 0, `${g.symbols[0]} is blocked alone`);
+        const after = await conf.olddefconfig(toM(g.symbols));
+        for (const s of g.symbols) assert.equal(configValue(after, s), 'm', `${s} after conf --olddefconfig with ${g.symbols.join(', ')} at m`);
+        // binutils' view of the references: globals defined by the group's objects, used by what stays.
+        const inGroup = new Set(g.objects);
+        const defined = new Set(execFileSync('nm', ['-g', '--defined-only', '-j', ...g.objects], { cwd: FIXTURE, encoding: 'utf8' }).split('\n').filter((l) => l && !l.endsWith(':')));
+        const staying = builtIn.filter((o) => !inGroup.has(o));
+        const used = execFileSync('nm', ['-u', '-A', ...staying], { cwd: FIXTURE, encoding: 'utf8', maxBuffer: 1 << 26 }).split('\n')
+          .map((l) => /^(\S+?):\s+U (\S+)$/.exec(l)).filter((m): m is RegExpExecArray => !!m && defined.has(m[2]));
+        assert.deepEqual(used.map((m) => `${m[1]} uses ${m[2]}`), [], `${g.symbols.join(' + ')}: nothing that stays uses the group's code`);
+        // Each object once: the group's bytes are the index's bytes of its objects.
+        const bytes = g.objects.reduce((t, o) => t + residentOf(index, o), 0);
+        assert.equal(g.resident, bytes);
+      }
+    });
+
+    test('the floor by .config alone: conf keeps every symbol of it at m, and it is below the unblocked candidates\' figure by at least the groups\' code', async () => {
+      const floor = report.floor!;
+      assert.ok(floor, 'CONFIG_MODULES=y: a floor is given');
+      const after = await conf.olddefconfig(toM(floor.configSymbols));
+      for (const s of floor.configSymbols) assert.equal(configValue(after, s), 'm', `${s} after conf --olddefconfig`);
+      for (const c of report.candidates.filter((x) => x.blockers.length === 0 && x.type === 'tristate')) assert.ok(floor.configSymbols.includes(c.symbol), `${c.symbol} (unblocked) is in the floor`);
+      for (const g of report.groups.filter((x) => x.bools.length === 0)) for (const s of g.symbols) assert.ok(floor.configSymbols.includes(s), `${s} (group) is in the floor`);
+      assert.ok(floor.config < report.residentIfModularized || report.groups.length === 0, `${floor.config} < ${report.residentIfModularized}`);
+      assert.ok(floor.withTristate <= floor.config);
+      // The bools it makes tristate are bool candidates with nothing blocking them (or bool members of groups).
+      for (const s of floor.tristateEdits) assert.equal(analysis.candidate(s)!.type, 'bool');
+    });
+  });
 });
+
+/** An object's resident bytes in the index (everything but init), summed the way the report sums them. */
+function residentOf(index: BuildIndex, object: string): number {
+  const f = index.files.find((x) => x.object === object && x.status === 'built-in')!;
+  return Object.entries(f.bytes).reduce((t, [cls, n]) => (cls === 'init' ? t : t + (n ?? 0)), 0);
+}

@@ -4,7 +4,7 @@
  * Size view.
  */
 import { Disposable, StatusBarAlignment, StatusBarItem, ThemeColor, window } from 'vscode';
-import { CommandIds, StatusParams } from '../../server/src/shared/protocol';
+import { CommandIds, EssayFigures, StatusParams } from '../../server/src/shared/protocol';
 import { humanSize } from '../../server/src/shared/units';
 import type { ServerStatus } from './serverStatus';
 
@@ -29,7 +29,7 @@ export class StatusBar implements Disposable {
       error: '$(error) kernel: build unreadable',
     };
     this.item.text = texts[p.state];
-    this.item.tooltip = [p.buildDir && `Build: ${p.buildDir}`, p.image !== undefined && `Image ${humanSize(p.image)}, resident ${size}`, p.message].filter(Boolean).join('\n');
+    this.item.tooltip = [p.buildDir && `Build: ${p.buildDir}`, p.image !== undefined && `Image ${humanSize(p.image)}, resident ${size}`, p.modularized && essayText(p.modularized), p.message].filter(Boolean).join('\n');
     this.item.backgroundColor = p.state === 'error' ? new ThemeColor('statusBarItem.errorBackground') : p.state === 'stale' ? new ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.show();
   }
@@ -38,4 +38,15 @@ export class StatusBar implements Disposable {
     this.subscription.dispose();
     this.item.dispose();
   }
+}
+
+/** The essay's number: the kernel proper today → without every unblocked candidate → the floor. */
+export function essayText(e: EssayFigures): string {
+  const lines = [`Kernel proper ${humanSize(e.resident)} → ${humanSize(e.residentIfModularized)} without the ${e.unblocked} unblocked Modularize candidate${e.unblocked === 1 ? '' : 's'}`];
+  if (e.floor !== undefined) {
+    const edits = e.tristateEdits ? ` with ${e.tristateEdits} bool${e.tristateEdits === 1 ? '' : 's'} made tristate` : '';
+    const byConfig = e.tristateEdits && e.floorByConfig !== undefined ? `; ${humanSize(e.floorByConfig)} by .config changes alone` : '';
+    lines.push(`Floor: ${humanSize(e.floor)}${edits}${byConfig}`);
+  }
+  return lines.join('\n');
 }

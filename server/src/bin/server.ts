@@ -26,7 +26,7 @@ import { BuildEstimator } from '../estimate/calibration';
 import type { Calibration } from '../estimate/estimator';
 import type { IndexLookups } from '../index/lookups';
 import { DocumentTrees } from '../c/trees';
-import { BuildCandidatesNotification, StatusNotification, TrustNotification } from '../shared/protocol';
+import { BuildCandidatesNotification, StatusNotification, StatusParams, TrustNotification } from '../shared/protocol';
 import { Settings } from '../workspace/settings';
 import { URI } from '../workspace/uri';
 
@@ -51,7 +51,8 @@ const builds = new Builds(
   settings,
   {
     status: (params) => {
-      void connection.sendNotification(StatusNotification.type, params);
+      lastStatus = params;
+      void connection.sendNotification(StatusNotification.type, withEssay(params));
       if (params.state === 'indexing' || params.state === 'stale') {
         if (!progress) {
           void connection.window.createWorkDoneProgress().then((p) => {
@@ -66,9 +67,12 @@ const builds = new Builds(
       if (params.state === 'error' && params.message) connection.console.error(params.message);
     },
     progress: (message) => progress?.report(message),
-    indexed: () => {
+    indexed: (lookups) => {
       void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
       newCode?.refreshAll();
+      // The Modularize analysis of a workspace build (not a baseline), in its worker now: the
+      // status bar gives its figures, and the Modularize lenses need it.
+      if (lookups && builds.all().some((b) => b.lookups === lookups)) void ctx.modularize.load(lookups.index);
     },
     candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
   },
@@ -89,10 +93,11 @@ const ctx: ServerContext = {
   measuredFileDelta: new Map(),
   trust: { trusted: false },
   diagnostics: new DiagnosticSets(connection),
-  modularize: new ModularizeViews(path.join(__dirname, 'modularizeWorker.js'), (m) => connection.console.warn(m), () => {
-    // Lenses and new-code diagnostics say more once an analysis exists.
+  modularize: new ModularizeViews(path.join(__dirname, 'modularizeWorker.js'), (m) => connection.console.warn(m), (index) => {
+    // Lenses and new-code diagnostics say more once an analysis exists; so does the status.
     newCode?.refreshAll();
     void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+    if (lastStatus?.buildDir === index.build.dir) void connection.sendNotification(StatusNotification.type, withEssay(lastStatus));
   }),
   estimator(lookups) {
     let e = estimators.get(lookups);
@@ -114,6 +119,16 @@ const ctx: ServerContext = {
   },
 };
 let newCode: { refreshAll(): void } | undefined;
+/** The last status of the workspace build, sent again with the essay's figures once its analysis is made. */
+let lastStatus: StatusParams | undefined;
+
+/** A ready status with the Modularize figures of its build's current index, when that analysis is made. */
+function withEssay(params: StatusParams): StatusParams {
+  if (params.state !== 'ready' || !params.buildDir) return params;
+  const lookups = builds.all().find((b) => b.buildDir === params.buildDir)?.lookups;
+  const essay = lookups ? ctx.modularize.peek(lookups.index)?.essay?.() : undefined;
+  return essay ? { ...params, modularized: essay } : params;
+}
 
 connection.onInitialize(async (params) => {
   folders = (params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []))

@@ -1,7 +1,7 @@
 /**
  * `kbloat track`: one build's figures added to a history file under a label,
- * with the build's Modularize floor (the kernel proper if every unblocked
- * candidate were a module) when the analysis can run on it.
+ * with the build's Modularize figures (the kernel proper if every unblocked
+ * candidate were a module, and the floor) when the analysis can run on it.
  */
 import type { BuildIndex } from '../index/model';
 import { loadIndex } from '../index/cache';
@@ -24,7 +24,11 @@ export function modularizedFloor(index: BuildIndex, warn: (line: string) => void
     if (why === undefined) {
       // The figures cover every candidate whatever `top` lists; none need be listed here.
       const report = analysis.report({ top: 0 });
-      return { resident: report.residentIfModularized, candidates: report.unblockedCount };
+      return {
+        resident: report.residentIfModularized,
+        candidates: report.unblockedCount,
+        ...(report.floor ? { floor: report.floor.withTristate, floorByConfig: report.floor.config } : {}),
+      };
     }
   } catch (e) {
     why = e instanceof Error ? e.message : String(e);
@@ -47,7 +51,9 @@ export function runTrack(argv: string[]): number {
   const modularized = modularizedFloor(index, (line) => process.stderr.write(`kbloat track: ${label}: ${line}\n`));
   const record = recordFromIndex(index, label, readConfigText(dir), { modularized });
   addRecord(history, record, replace);
-  const floor = modularized ? `, ${humanSize(modularized.resident)} with ${modularized.candidates} candidate${modularized.candidates === 1 ? '' : 's'} modularized` : '';
+  const floor = modularized
+    ? `, ${humanSize(modularized.resident)} with ${modularized.candidates} candidate${modularized.candidates === 1 ? '' : 's'} modularized${modularized.floor !== undefined ? `, floor ${humanSize(modularized.floor)}` : ''}`
+    : '';
   process.stdout.write(`${label}: resident ${humanSize(record.totals.resident)}${floor}, image ${humanSize(record.totals.image)} -> ${history}\n`);
   return 0;
 }

@@ -65,11 +65,60 @@ export interface Candidate {
   referringFiles?: number;
 }
 
+/**
+ * Candidates blocked alone but not together: every blocker of each one is
+ * lifted by another member (the built-in file that uses its code leaves with
+ * that member; the symbol that selects it can itself become m).
+ */
+export interface CandidateGroup {
+  /** 'CONFIG_X' of each member; the first is the blocked candidate the group was found from. */
+  symbols: string[];
+  /** Members that are bool: each needs its `bool` made `tristate` in Kconfig first. */
+  bools: string[];
+  /** Build-relative objects that leave vmlinux, all members together. */
+  objects: string[];
+  /** Their resident bytes (each object once). */
+  resident: number;
+  /** What each member lifts for another ("drivers/input/serio/i8042.c (CONFIG_SERIO_I8042) uses CONFIG_SERIO's code"). */
+  because: string[];
+}
+
+/** The smallest kernel proper the analysis can reach, as `predict()` counts it. */
+export interface ModularizeFloor {
+  /** By `.config` changes alone: every tristate candidate that can go to m, alone or in a group. */
+  config: number;
+  configSymbols: string[];
+  /** With bool→tristate edits on top (a Kconfig edit each): unblocked bool candidates and groups with bool members too. */
+  withTristate: number;
+  tristateEdits: string[];
+}
+
+/**
+ * The headline of a report, the essay's number: the kernel proper today,
+ * without every unblocked candidate, and the floor (see ModularizeFloor).
+ * The status bar shows it (shared/protocol.ts has the same shape).
+ */
+export interface ModularizeHeadline {
+  resident: number;
+  residentIfModularized: number;
+  unblocked: number;
+  /** The smallest kernel proper reached: `.config` changes, groups, and bools made tristate. */
+  floor?: number;
+  /** The smallest by `.config` changes alone. */
+  floorByConfig?: number;
+  /** How many bools `floor` makes tristate. */
+  tristateEdits?: number;
+}
+
 export interface ModularizeReport {
   /** The kernel proper today: vmlinux minus init. */
   resident: number;
   /** Resident size if every unblocked candidate were a module. */
   residentIfModularized: number;
+  /** The floor: today's kernel proper with every move the analysis finds possible, as a rebuild would give it. */
+  floor?: ModularizeFloor;
+  /** Blocked candidates that can move together, largest first. */
+  groups: CandidateGroup[];
   /** Unblocked first, then by resident bytes, largest first; `top` limits the list, not the figures. */
   candidates: Candidate[];
   /** All candidates (before `top`) and the unblocked ones. */
@@ -102,6 +151,11 @@ export interface FileModularization {
    */
   objectBlockers?: Blocker[];
 }
+
+/** A group has at most this many members: past that it is a plan, not a move. */
+const MAX_GROUP = 6;
+/** Candidates used by more built-in files than this are not tried as groups. */
+const MAX_GROUP_REFERRERS = 10;
 
 interface Chain {
   lines: ObjLine[];
@@ -272,7 +326,7 @@ export class ModularizeAnalysis {
    * to n), invisible symbols that only they selected, choices re-decided.
    * `undone` lists the asked-for symbols olddefconfig would not leave at m.
    */
-  private propagateAll(symbols: string[]): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
+  private propagateAll(symbols: string[], options: { undoneOf?: (symbol: string) => boolean } = {}): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
     const solver = this.solver();
     const asked = new Map(symbols.map((s) => [s, 'm']));
     const result = solver.whatIf(asked);
@@ -280,6 +334,8 @@ export class ModularizeAnalysis {
     for (const [s, c] of result) if (!asked.has(s) && (c.to === 'm' || c.to === 'n' || c.to === 'y')) changed.set(s, c.to);
     const undone: UndoneChange[] = [];
     for (const s of symbols) {
+      // A bool asked to be m is always undone (it needs its Kconfig type edited first); its reason is not worth the search.
+      if (options.undoneOf && !options.undoneOf(s)) continue;
       const c = result.get(s);
       const to = c ? c.to : solver.baselineValue(s) === 'y' ? 'y' : undefined;
       if (to === 'm' || to === undefined) continue;
@@ -298,8 +354,8 @@ export class ModularizeAnalysis {
     return { changed, undone };
   }
 
-  private propagate(symbol: string): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
-    return this.propagateAll([symbol]);
+  private propagate(symbol: string, type: 'bool' | 'tristate'): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
+    return this.propagateAll([symbol], { undoneOf: () => type === 'tristate' });
   }
 
   /** Every symbol that is y on some built-in object's Makefile chain: what candidate() can answer for. */
@@ -329,7 +385,7 @@ export class ModularizeAnalysis {
 
   private buildCandidate(symbol: string, type: 'bool' | 'tristate'): Candidate | undefined {
     const tree = this.tree()!;
-    const { changed: alsoChanges, undone } = this.propagate(symbol);
+    const { changed: alsoChanges, undone } = this.propagate(symbol, type);
     const moving = new Set<string>(this.objectsBySymbol.get(symbol) ?? []);
     const dropped = new Set<string>();
     for (const [s, v] of alsoChanges) {
@@ -383,18 +439,20 @@ export class ModularizeAnalysis {
     return { kind: 'kconfig-keeps', file: pos?.file ?? 'Kconfig', ...(pos ? { line: pos.line } : {}), detail: `${u.symbol}=m would not stay: ${u.why}` };
   }
 
-  private selectBlockers(symbol: string, alsoChanges: Map<string, 'm' | 'n' | 'y'>): Blocker[] {
+  private selectBlockers(symbols: string | string[], alsoChanges: Map<string, 'm' | 'n' | 'y'>): Blocker[] {
     const tree = this.tree()!;
     const cfg = this.config!;
     const out: Blocker[] = [];
+    const asked = typeof symbols === 'string' ? [symbols] : symbols;
+    const symbol = asked.join(', ');
     const value = (n: string) => cfg.values.get('CONFIG_' + n)?.replace(/^"(.*)"$/, '$1');
-    for (const target of [symbol, ...[...alsoChanges].filter(([, v]) => v === 'm').map(([s]) => s)]) {
+    for (const target of [...asked, ...[...alsoChanges].filter(([, v]) => v === 'm').map(([s]) => s)]) {
       for (const sel of tree.selectedBy.get(target.replace(/^CONFIG_/, '')) ?? []) {
         const by = 'CONFIG_' + sel.by;
-        if (by === symbol || alsoChanges.has(by) || configValue(cfg, by) !== 'y') continue;
+        if (asked.includes(by) || alsoChanges.has(by) || configValue(cfg, by) !== 'y') continue;
         if (sel.condition !== undefined && evalKconfigExpr(sel.condition, value) === 0) continue;
         const byType = symbolType(tree, sel.by) ?? 'unknown';
-        const via = target === symbol ? '' : ` (${target} depends on ${symbol}, so it would have to move too)`;
+        const via = asked.includes(target) ? '' : ` (${target} depends on ${symbol}, so it would have to move too)`;
         const could = byType === 'tristate' ? `; ${by} could itself become m` : '';
         out.push({
           kind: 'selected-by-bool',
@@ -548,6 +606,123 @@ export class ModularizeAnalysis {
     return bytes > 0 && names > 0 ? { perName: bytes / names, bytes, names, all } : undefined;
   }
 
+  /**
+   * The groups among blocked candidates (see CandidateGroup), each member set
+   * once, largest first. Only candidates whose every blocker is a reference
+   * from a file another candidate takes out, or a select by a tristate
+   * candidate, are tried.
+   */
+  private groups(all: Candidate[]): CandidateGroup[] {
+    const ownerOf = new Map<string, Candidate>();
+    // The smallest candidate that takes an object out is the move that costs least.
+    for (const c of [...all].sort((a, b) => a.objects.length - b.objects.length || Number(a.type === 'bool') - Number(b.type === 'bool'))) {
+      for (const o of c.objects) if (!ownerOf.has(o)) ownerOf.set(o, c);
+    }
+    const found = new Map<string, CandidateGroup>();
+    for (const c of all) {
+      if (c.blockers.length === 0) continue;
+      const liftable = c.blockers.every((b) =>
+        (b.kind === 'reference' && b.object !== undefined && ownerOf.has(b.object) && (c.referringFiles ?? 0) <= MAX_GROUP_REFERRERS) ||
+        (b.kind === 'selected-by-bool' && b.byType === 'tristate' && b.by !== undefined && this.candidate(b.by) !== undefined));
+      if (!liftable) continue;
+      const g = this.groupFrom(c, ownerOf);
+      if (!g) continue;
+      // Not a group when one member that can move alone already takes everything out (SERIAL_8250 takes SERIAL_CORE).
+      if (g.symbols.some((s) => { const m = this.candidate(s); return m && m.blockers.length === 0 && g.objects.every((o) => m.objects.includes(o)); })) continue;
+      // Of groups that take out the same objects, the one with fewest members.
+      const key = g.objects.join(' ');
+      const same = found.get(key);
+      if (!same || g.symbols.length < same.symbols.length) found.set(key, g);
+    }
+    return [...found.values()].sort((a, b) => b.resident - a.resident || a.symbols.join().localeCompare(b.symbols.join()));
+  }
+
+  /** Grows a group from a blocked candidate until nothing blocks it, or gives up (a blocker no candidate lifts, too many members). */
+  private groupFrom(start: Candidate, ownerOf: Map<string, Candidate>): CandidateGroup | undefined {
+    const members = new Map<string, Candidate>([[start.symbol, start]]);
+    const because: string[] = [];
+    for (let round = 0; round < MAX_GROUP; round++) {
+      const symbols = [...members.keys()];
+      const { changed, undone } = this.propagateAll(symbols, { undoneOf: (x) => members.get(x)?.type === 'tristate' });
+      if (undone.some((u) => !/ selects it/.test(u.why))) return undefined;
+      const partOf = new Map<string, string>();
+      const dropped = new Set<string>();
+      for (const s of symbols) for (const o of this.objectsBySymbol.get(s) ?? []) if (!partOf.has(o)) partOf.set(o, s);
+      for (const [s, v] of changed) {
+        if (v === 'y') continue;
+        for (const o of this.objectsBySymbol.get(s) ?? []) {
+          if (!partOf.has(o)) partOf.set(o, s);
+          if (v === 'n') dropped.add(o);
+        }
+      }
+      const moving = new Set(partOf.keys());
+      const hard = [
+        ...this.blockers.bootOnly([...moving].filter((o) => !dropped.has(o))),
+        ...[...members.values()].filter((m) => m.type === 'bool').flatMap((m) => this.corePathBlockers(m.symbol, m.objects)),
+      ];
+      if (hard.length) return undefined;
+      const add = new Map<string, Candidate>();
+      for (const b of this.selectBlockers(symbols, changed)) {
+        const by = b.by ? this.candidate(b.by) : undefined;
+        if (!by || by.type !== 'tristate') return undefined;
+        add.set(by.symbol, by);
+        because.push(`${by.symbol} selects ${b.detail.split(' selects ')[1]?.split(' ')[0] ?? 'it'} (${b.file}:${b.line}): it goes to m with it`);
+      }
+      for (const from of this.blockers.referrers(moving)) {
+        const owner = ownerOf.get(from);
+        if (!owner) return undefined;
+        if (!members.has(owner.symbol)) because.push(`${this.builtIn.get(from)?.path ?? from} (${owner.symbol}) uses code that leaves: it leaves too`);
+        add.set(owner.symbol, owner);
+      }
+      for (const k of members.keys()) add.delete(k);
+      if (add.size === 0) {
+        if (members.size < 2) return undefined;
+        // Two modules can share only exported symbols.
+        if (this.blockers.unexportedAcross(moving, (o) => partOf.get(o)!).length) return undefined;
+        let resident = 0;
+        for (const o of moving) resident += residentBytes(this.builtIn.get(o)!.bytes);
+        const list = [...members.values()];
+        return { symbols: symbols, bools: list.filter((m) => m.type === 'bool').map((m) => m.symbol), objects: [...moving].sort(), resident, because: [...new Set(because)] };
+      }
+      if (members.size + add.size > MAX_GROUP) return undefined;
+      for (const [k, v] of add) members.set(k, v);
+    }
+    return undefined;
+  }
+
+  /**
+   * The floor: every tristate that can go to m, alone or in a group, as
+   * predict() counts it (olddefconfig's changes, kallsyms); then the bool
+   * candidates and groups that need a bool made tristate, their objects'
+   * bytes and kallsyms names on top.
+   */
+  private floor(all: Candidate[], groups: CandidateGroup[]): ModularizeFloor {
+    const configOnly = new Set<string>();
+    const withEdits = new Set<string>();
+    for (const c of all) if (c.blockers.length === 0) (c.type === 'tristate' ? configOnly : withEdits).add(c.symbol);
+    for (const g of groups) for (const s of g.symbols) (g.bools.length === 0 ? configOnly : withEdits).add(s);
+    for (const s of configOnly) withEdits.delete(s);
+    const p = this.predict([...configOnly]);
+    const leaving = new Set<string>();
+    for (const c of p.changes) if (c.to !== 'y') for (const o of this.objectsBySymbol.get(c.symbol) ?? []) leaving.add(o);
+    let extra = 0;
+    for (const s of withEdits) {
+      for (const o of this.candidate(s)?.objects ?? []) {
+        if (leaving.has(o)) continue;
+        leaving.add(o);
+        extra += residentBytes(this.builtIn.get(o)!.bytes) + this.kallsymsBytes(this.builtIn.get(o)!);
+      }
+    }
+    const bools = [...withEdits].filter((s) => this.candidate(s)?.type === 'bool').sort();
+    return { config: p.residentAfter, configSymbols: [...configOnly].sort(), withTristate: p.residentAfter - extra, tristateEdits: bools };
+  }
+
+  /** What one object's names cost in the kallsyms tables (0 without kallsyms). */
+  private kallsymsBytes(f: FileEntry): number {
+    const k = this.kallsymsCost();
+    return k ? Math.round(((f.functions?.length ?? 0) + (k.all ? f.variables?.length ?? 0 : 0)) * k.perName) : 0;
+  }
+
   /** Every candidate, ranked, with the headline figures. Throws KbloatInputError when the build cannot be analysed. */
   report(options: { top?: number } = {}): ModularizeReport {
     const why = this.unavailableReason();
@@ -570,9 +745,12 @@ export class ModularizeAnalysis {
     for (const o of leaving) saved += residentBytes(this.builtIn.get(o)!.bytes);
     if (configValue(this.config!, 'CONFIG_MODULES') !== 'y') this.warnings.push({ message: 'CONFIG_MODULES is not set: no candidate can be a module until it is (it adds the module loader)' });
     const resident = this.index.totals.resident;
+    const groups = this.groups(all);
     return {
       resident,
       residentIfModularized: resident - saved,
+      ...(configValue(this.config!, 'CONFIG_MODULES') === 'y' ? { floor: this.floor(all, groups) } : {}),
+      groups,
       candidates: options.top === undefined ? all : all.slice(0, options.top),
       candidateCount: all.length,
       unblockedCount: all.filter((c) => c.blockers.length === 0).length,

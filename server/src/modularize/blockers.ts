@@ -200,6 +200,32 @@ export class BlockerFinder {
     return { blockers, referringFiles: rows.length };
   }
 
+  /** Every object outside `moving` (it stays built in) that uses a global defined inside it: references() without its cap. */
+  referrers(moving: Set<string>): Set<string> {
+    this.load();
+    const out = new Set<string>();
+    for (const obj of moving) for (const r of this.refsInto.get(obj) ?? []) if (!moving.has(r.from)) out.add(r.from);
+    return out;
+  }
+
+  /**
+   * References between objects that would become different modules (`partOf`
+   * names each object's module-to-be) to symbols that are not exported: one
+   * module can use another's symbol only through EXPORT_SYMBOL, which the
+   * build's code does not have for these.
+   */
+  unexportedAcross(objects: Iterable<string>, partOf: (obj: string) => string): { from: string; symbol: string; owner: string }[] {
+    this.load();
+    const out: { from: string; symbol: string; owner: string }[] = [];
+    const set = new Set(objects);
+    for (const owner of set) {
+      for (const r of this.refsInto.get(owner) ?? []) {
+        if (set.has(r.from) && partOf(r.from) !== partOf(owner) && !this.exported.has(r.symbol)) out.push({ from: r.from, symbol: r.symbol, owner });
+      }
+    }
+    return out;
+  }
+
   /** Initcalls that run before modules can load, and command-line parameters, in the moving objects. */
   bootOnly(moving: Iterable<string>): Blocker[] {
     const out: Blocker[] = [];

@@ -9,6 +9,7 @@
  * there is one), so a step already taken plans to nothing and is not offered
  * again, even before the build is re-indexed.
  */
+import type { ModularizeHeadline } from './analysis';
 import * as path from 'node:path';
 import { parseKconfigFile } from '../kbuild/kconfig/parser';
 import { cSourceModuleEdits } from './edits/csource';
@@ -70,6 +71,8 @@ export interface ModularizeView {
   /** By `CONFIG_X`, when X puts built-in code into vmlinux. */
   candidate(symbol: string): PlanCandidate | undefined;
   symbolExists(name: string): boolean;
+  /** The headline figures (today, without every unblocked candidate, the floor), when the analysis could run. */
+  essay?(): ModularizeHeadline | undefined;
 }
 
 export interface PlanContext {

@@ -26,8 +26,8 @@ export class ModularizeViews {
     /** dist/modularizeWorker.js; without it (running from sources) the analysis runs on this thread. */
     private readonly workerFile: string | undefined,
     private readonly log: (message: string) => void,
-    /** Called when a build's analysis is ready (lenses and diagnostics can say more). */
-    private readonly ready: () => void,
+    /** Called when a build's analysis is ready (lenses, diagnostics and the status can say more). */
+    private readonly ready: (index: BuildIndex, view: ModularizeView) => void,
   ) {}
 
   /** The analysis of the build of `index`, when it has been made. */
@@ -48,7 +48,7 @@ export class ModularizeViews {
           const view = snapshotView(s);
           this.views.set(key, view);
           for (const old of this.views.keys()) if (this.views.size > MAX_BUILDS) this.views.delete(old);
-          this.ready();
+          this.ready(index, view);
           return view;
         },
         (e: Error) => {

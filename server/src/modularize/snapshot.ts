@@ -6,7 +6,7 @@
  * the server's thread without further I/O.
  */
 import type { BuildIndex, FileEntry } from '../index/model';
-import { Blocker, Candidate, FileModularization, ModularizeAnalysis } from './analysis';
+import { Blocker, Candidate, FileModularization, ModularizeAnalysis, ModularizeHeadline } from './analysis';
 import { residentBytes } from '../binary/sections';
 import type { ModularizeView, PlanBlocker, PlanCandidate, PlanFile } from './plan';
 
@@ -21,6 +21,8 @@ export interface ModularizeSnapshot {
   candidates: Record<string, PlanCandidate>;
   /** Every Kconfig symbol name, for naming a new option. */
   kconfigSymbols: string[];
+  /** The headline figures of `kbloat modularize`, for the status bar. */
+  essay?: ModularizeHeadline;
 }
 
 /** Runs the analysis of a build to the end (the worker's job; tests call it directly). */
@@ -44,7 +46,17 @@ export function makeModularizeSnapshot(index: BuildIndex): ModularizeSnapshot {
       objects[m.object] = entry.path;
     }
   }
-  return { ...(unavailable ? { unavailable } : {}), files, objects, candidates, kconfigSymbols: analysis.kconfigSymbolNames() };
+  let essay: ModularizeHeadline | undefined;
+  if (!unavailable) {
+    const r = analysis.report({ top: 0 });
+    essay = {
+      resident: r.resident,
+      residentIfModularized: r.residentIfModularized,
+      unblocked: r.unblockedCount,
+      ...(r.floor ? { floor: r.floor.withTristate, floorByConfig: r.floor.config, tristateEdits: r.floor.tristateEdits.length } : {}),
+    };
+  }
+  return { ...(unavailable ? { unavailable } : {}), files, objects, candidates, kconfigSymbols: analysis.kconfigSymbolNames(), ...(essay ? { essay } : {}) };
 }
 
 /** The planner's view of a snapshot. */
@@ -55,6 +67,7 @@ export function snapshotView(s: ModularizeSnapshot): ModularizeView {
     forObject: (objectPath) => (s.objects[objectPath] ? s.files[s.objects[objectPath]] : undefined),
     candidate: (symbol) => s.candidates[symbol],
     symbolExists: (name) => names.has(name.replace(/^CONFIG_/, '')),
+    essay: () => s.essay,
   };
 }
 

@@ -61,6 +61,7 @@ function stepTip(records: HistoryRecord[], i: number): string {
   const prev = records[i - 1];
   const lines = [`${r.label}: kernel proper ${humanSize(r.totals.resident)}${prev ? ` (${signedSize(r.totals.resident - prev.totals.resident, { zero: '0' })})` : ''}`];
   if (r.modularized) lines.push(`with everything modularized ${humanSize(r.modularized.resident)} (${r.modularized.candidates} unblocked candidate${r.modularized.candidates === 1 ? '' : 's'})`);
+  if (r.modularized?.floor !== undefined) lines.push(`floor ${humanSize(r.modularized.floor)}${r.modularized.floorByConfig !== undefined && r.modularized.floorByConfig !== r.modularized.floor ? `, ${humanSize(r.modularized.floorByConfig)} by .config alone` : ''}`);
   if (r.modularizedBuild) lines.push(`rebuilt after make yes2modconfig ${humanSize(r.modularizedBuild.resident)}`);
   const commits = r.commits ?? [];
   if (commits.length) {
@@ -120,6 +121,7 @@ function chartSvg(records: HistoryRecord[], dirs: string[]): string {
   // The curves, each over a halo of the background so that it reads across the stack's colours.
   const curves: [string, string][] = [['proper', brokenPath(cols.map((r, k) => [xs[k], y(r.totals.resident)]))]];
   if (records.some((r) => r.modularized)) curves.push(['modularized', brokenPath(cols.map((r, k) => (r.modularized ? [xs[k], y(r.modularized.resident)] : undefined)))]);
+  if (records.some((r) => r.modularized?.floor !== undefined)) curves.push(['floor', brokenPath(cols.map((r, k) => (r.modularized?.floor !== undefined ? [xs[k], y(r.modularized.floor)] : undefined)))]);
   for (const [name, d] of curves) out.push(`<path class="halo" d="${d}"/>`, `<path class="curve ${name}" d="${d}"/>`);
   const labelX = (i: number): number => (n === 1 ? M.left + pw / 2 : xs[i]);
   const radius = n > 60 ? 2 : 3.5;
@@ -129,6 +131,7 @@ function chartSvg(records: HistoryRecord[], dirs: string[]): string {
       `<circle class="marker ${cls}" data-label="${escapeHtml(r.label)}" cx="${fmt(labelX(i))}" cy="${fmt(y(v))}" r="${radius}">${tip}</circle>`;
     out.push(at('proper', r.totals.resident));
     if (r.modularized) out.push(at('modularized', r.modularized.resident));
+    if (r.modularized?.floor !== undefined) out.push(at('floor', r.modularized.floor));
     // The rebuild is a measured point, not a curve: on the floor's axis, next to the estimate.
     if (r.modularizedBuild) out.push(at('rebuilt', r.modularizedBuild.resident));
   });
@@ -167,8 +170,8 @@ svg{width:100%;height:auto;display:block}
 .series{stroke:var(--bg);stroke-width:0.6;opacity:.92}.series:hover{opacity:1}
 .halo{fill:none;stroke:var(--bg);stroke-width:5;stroke-linejoin:round;opacity:.85}
 .curve{fill:none;stroke-width:2.2;stroke-linejoin:round}
-.curve.proper{stroke:var(--fg)}.curve.modularized{stroke:var(--floor);stroke-dasharray:7 4}
-.marker{stroke:var(--bg);stroke-width:1.2}.marker.proper{fill:var(--fg)}.marker.modularized{fill:var(--floor)}.marker.rebuilt{fill:var(--bg);stroke:var(--floor);stroke-width:2}
+.curve.proper{stroke:var(--fg)}.curve.modularized{stroke:var(--floor);stroke-dasharray:7 4}.curve.floor{stroke:var(--floor);stroke-dasharray:2 3}
+.marker{stroke:var(--bg);stroke-width:1.2}.marker.proper{fill:var(--fg)}.marker.modularized{fill:var(--floor)}.marker.floor{fill:var(--floor)}.marker.rebuilt{fill:var(--bg);stroke:var(--floor);stroke-width:2}
 .marker:hover{stroke:var(--fg);stroke-width:2}
 svg.key{width:28px;height:10px;display:inline-block}
 ul.commits{margin:4px 0 10px;padding-left:20px;font-size:.93em}
@@ -249,6 +252,7 @@ export function historyHtml(records: HistoryRecord[], options: HistoryPageOption
   const curves = records.length
     ? `<ul class="legend curves"><li>${key('proper')}kernel proper (resident bytes, linker padding included)</li>` +
       (floors ? `<li>${key('modularized')}with everything modularized (every unblocked candidate of kbloat modularize built as a module)</li>` : '') +
+      (records.some((r) => r.modularized?.floor !== undefined) ? `<li>${key('floor')}the floor (the smallest kernel proper kbloat modularize reaches: .config changes, moves that go together, bools made tristate)</li>` : '') +
       (rebuilt ? `<li><svg class="key" viewBox="0 0 28 10" aria-hidden="true"><circle class="marker rebuilt" cx="14" cy="5" r="3.5"/></svg>rebuilt after make yes2modconfig (kbloat sweep --modularized)</li>` : '') +
       '</ul>'
     : '';

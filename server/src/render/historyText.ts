@@ -17,12 +17,14 @@ function percentChange(delta: number, base: number): string {
 export function historyTable(records: HistoryRecord[]): string {
   if (records.length === 0) return 'no records\n';
   const floors = records.some((r) => r.modularized !== undefined);
-  const rows: string[][] = [['label', 'resident', 'delta', ...(floors ? ['modularized'] : []), 'image', 'kernel']];
+  const lowest = records.some((r) => r.modularized?.floor !== undefined);
+  const rows: string[][] = [['label', 'resident', 'delta', ...(floors ? ['modularized'] : []), ...(lowest ? ['floor'] : []), 'image', 'kernel']];
   records.forEach((r, i) => {
     const prev = records[i - 1];
     const d = prev ? r.totals.resident - prev.totals.resident : 0;
     const floor = floors ? [r.modularized ? humanSize(r.modularized.resident) : ''] : [];
-    rows.push([r.label, humanSize(r.totals.resident), prev ? `${signedSize(d, { zero: '0' })} (${percentChange(d, prev.totals.resident)})` : '', ...floor, humanSize(r.totals.image), r.kernelVersion ?? '']);
+    const bottom = lowest ? [r.modularized?.floor !== undefined ? humanSize(r.modularized.floor) : ''] : [];
+    rows.push([r.label, humanSize(r.totals.resident), prev ? `${signedSize(d, { zero: '0' })} (${percentChange(d, prev.totals.resident)})` : '', ...floor, ...bottom, humanSize(r.totals.image), r.kernelVersion ?? '']);
   });
   return alignTable(rows).join('\n') + '\n';
 }

@@ -8,11 +8,34 @@ import { humanSize } from '../shared/units';
 import { warningText } from '../common/warnings';
 
 const FIRST_BLOCKER_WIDTH = 110;
+const MAX_GROUPS_LISTED = 10;
+
+/** `CONFIG_A and CONFIG_B`, `CONFIG_A, CONFIG_B and CONFIG_C`. */
+function listed(symbols: string[]): string {
+  return symbols.length < 2 ? symbols.join('') : `${symbols.slice(0, -1).join(', ')} and ${symbols[symbols.length - 1]}`;
+}
+
+/**
+ * The essay's number: the kernel proper today, without every unblocked
+ * candidate, and the floor (by .config alone, then with bool→tristate edits).
+ */
+export function essayLine(r: Pick<ModularizeReport, 'resident' | 'residentIfModularized' | 'floor'>): string {
+  const less = (n: number) => `${humanSize(n)} (−${humanSize(r.resident - n)})`;
+  let line = `kernel proper today ${humanSize(r.resident)} → without every unblocked candidate ${less(r.residentIfModularized)}`;
+  if (r.floor) {
+    const n = r.floor.tristateEdits.length;
+    line += ` → floor ${less(r.floor.withTristate)}`;
+    if (n) line += ` with ${n} bool${n === 1 ? '' : 's'} made tristate, ${less(r.floor.config)} by .config alone`;
+  }
+  return line;
+}
 
 export function modularizeJson(r: ModularizeReport): unknown {
   return {
     resident: r.resident,
     residentIfModularized: r.residentIfModularized,
+    ...(r.floor ? { floor: r.floor } : {}),
+    groups: r.groups,
     candidateCount: r.candidateCount,
     unblockedCount: r.unblockedCount,
     candidates: r.candidates,
@@ -34,8 +57,16 @@ export function modularizeTable(r: ModularizeReport): string {
   if (r.candidateCount > r.candidates.length) table.push([`… ${r.candidateCount - r.candidates.length} more`, '', '', '', '', '']);
   out.push(...alignTable(table));
   out.push('');
-  const saved = r.resident - r.residentIfModularized;
-  out.push(`kernel proper today ${humanSize(r.resident)}, if every unblocked candidate were a module ${humanSize(r.residentIfModularized)} (−${humanSize(saved)})`);
+  if (r.groups.length) {
+    out.push('moves that go together (each blocked alone):');
+    for (const g of r.groups.slice(0, MAX_GROUPS_LISTED)) {
+      const edits = g.bools.length ? ` (with ${g.bools.join(', ')} made tristate)` : '';
+      out.push(`  ${listed(g.symbols)} together save ${humanSize(g.resident)}${edits}`);
+    }
+    if (r.groups.length > MAX_GROUPS_LISTED) out.push(`  … ${r.groups.length - MAX_GROUPS_LISTED} more (--json lists them all)`);
+    out.push('');
+  }
+  out.push(essayLine(r));
   out.push(`candidates: ${r.candidateCount} · unblocked: ${r.unblockedCount}`);
   for (const w of r.warnings) out.push(`warning: ${warningText(w)}`);
   return out.join('\n') + '\n';

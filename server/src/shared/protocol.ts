@@ -20,6 +20,24 @@ export interface StatusParams {
    * copies): a build's figures come first, its DWARF facts a moment later.
    */
   debugInfo?: boolean;
+  /** The essay's number, once the Modularize analysis of this build is made. */
+  modularized?: EssayFigures;
+}
+
+/**
+ * The kernel proper today, without every unblocked Modularize candidate, and
+ * the floor (by `.config` alone, then with bool→tristate edits), in bytes.
+ */
+export interface EssayFigures {
+  resident: number;
+  residentIfModularized: number;
+  unblocked: number;
+  /** The smallest kernel proper reached: `.config` changes, groups, and bools made tristate. */
+  floor?: number;
+  /** The smallest by `.config` changes alone. */
+  floorByConfig?: number;
+  /** How many bools `floor` makes tristate. */
+  tristateEdits?: number;
 }
 
 /** server → client: the state of the build index changed. */

@@ -39,6 +39,10 @@ export interface ModularizedFloor {
   resident: number;
   /** How many unblocked candidates that takes out. */
   candidates: number;
+  /** The floor: the smallest kernel proper the analysis reaches (`.config` changes, moves that go together, bool→tristate edits), as `kbloat modularize` predicts it. */
+  floor?: number;
+  /** The smallest reached by `.config` changes alone. */
+  floorByConfig?: number;
 }
 
 /**
@@ -144,7 +148,7 @@ export function recordFromIndex(index: BuildIndex, label: string, configText: st
     dirs: Object.fromEntries(Object.entries(dirs).sort((a, b) => b[1].resident - a[1].resident || a[0].localeCompare(b[0]))),
     configSymbols: Object.fromEntries(top),
     unattributed: Object.values(index.unattributed).reduce((a, n) => a + n, 0),
-    ...(options.modularized ? { modularized: { resident: options.modularized.resident, candidates: options.modularized.candidates } } : {}),
+    ...(options.modularized ? { modularized: { ...options.modularized } } : {}),
   };
 }
 
@@ -170,6 +174,9 @@ function optionalFieldProblem(rec: HistoryRecord): string | undefined {
     const floor = m as Partial<ModularizedFloor> | null;
     if (typeof floor !== 'object' || floor === null || !isCount(floor.resident) || !isCount(floor.candidates)) {
       return '"modularized" is not { "resident": bytes, "candidates": count }';
+    }
+    if ((floor.floor !== undefined && !isCount(floor.floor)) || (floor.floorByConfig !== undefined && !isCount(floor.floorByConfig))) {
+      return '"modularized"\'s "floor" and "floorByConfig" are not byte counts';
     }
   }
   const b: unknown = rec.modularizedBuild;
