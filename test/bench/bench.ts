@@ -7,6 +7,8 @@
  * `npm run bench -- --distro`: a distribution's debug vmlinux from DWARF (distro.ts),
  * then its trace-event lenses against nm (optionLens.ts).
  * `npm run bench -- --large`: Linux 6.1 x86_64 defconfig, built once (large.ts).
+ * `npm run bench -- --prove [CONFIG_X ...]`: Modularize's predictions rebuilt on
+ * Linux 6.1 tinyconfig i386, and its Kconfig solver against conf (prove.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -242,6 +244,9 @@ function main(): void {
 if (process.argv.includes('--large')) {
   // Opt-in (builds Linux 6.1 defconfig once, about 40 minutes): see large.ts.
   void import('./large').then((m) => m.largeBench());
+} else if (process.argv.includes('--prove')) {
+  // Opt-in (builds the fixture's tinyconfig i386 from Linux 6.1 once, then rebuilds it per proof): see prove.ts.
+  void import('./prove').then((m) => m.proveBench());
 } else if (DISTRO) {
   // Opt-in (downloads Debian's debug kernel once): see distro.ts.
   // Then trace events on that kernel with its sources, with assertions (optionLens.ts).
