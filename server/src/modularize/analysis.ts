@@ -385,7 +385,8 @@ export class ModularizeAnalysis {
 
   private buildCandidate(symbol: string, type: 'bool' | 'tristate'): Candidate | undefined {
     const tree = this.tree()!;
-    const { changed: alsoChanges, undone } = this.propagate(symbol, type);
+    // A bool cannot be m: olddefconfig has nothing to move until a Kconfig edit makes it tristate.
+    const { changed: alsoChanges, undone } = type === 'tristate' ? this.propagate(symbol, type) : { changed: new Map<string, 'm' | 'n' | 'y'>(), undone: [] };
     const moving = new Set<string>(this.objectsBySymbol.get(symbol) ?? []);
     const dropped = new Set<string>();
     for (const [s, v] of alsoChanges) {

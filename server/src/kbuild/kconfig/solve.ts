@@ -32,8 +32,42 @@ export const TRI_TEXT = ['n', 'm', 'y'] as const;
 
 /** A compiled expression: its value given a symbol-value lookup, or undefined when it cannot be evaluated. */
 type Expr = (v: Values) => Tri | undefined;
+/** What a computation reads user values from: the .config's, with a few changed on top. */
+interface UserValues {
+  get(name: string): Tri | undefined;
+}
+/**
+ * Changed values over a base map, without copying the base: a what-if reads
+ * the thousands of baseline values it does not change straight from them.
+ */
+class Overlay<V> {
+  constructor(
+    private readonly top: Map<string, V>,
+    private readonly base: ReadonlyMap<string, V>,
+    /** Names whose base value is hidden (to be computed again). */
+    private readonly hidden?: Set<string>,
+  ) {}
+  get(name: string): V | undefined {
+    if (this.top.has(name)) return this.top.get(name);
+    return this.hidden?.has(name) ? undefined : this.base.get(name);
+  }
+  has(name: string): boolean {
+    return this.top.has(name) || (!this.hidden?.has(name) && this.base.has(name));
+  }
+  set(name: string, v: V): void {
+    this.top.set(name, v);
+  }
+}
+
+/** Computed values: a plain map, or the baseline with a cone of symbols computed again on top. */
+interface ValueMap {
+  get(name: string): Tri | undefined;
+  has(name: string): boolean;
+  set(name: string, v: Tri | undefined): void;
+}
+
 interface Ctx extends Values {
-  user: Map<string, Tri>;
+  user: UserValues;
   /** Symbols just set by the caller: in a choice, the member set to y wins over the others. */
   preferred: Set<string>;
   /** The member each choice selects, once computed. */
@@ -135,7 +169,9 @@ export class KconfigSolver {
       else if (config.notSet.has(full)) this.user.set(name, 0);
     }
     this.modules = config.values.get('CONFIG_MODULES') === 'y';
-    this.baseline = this.solve(this.user);
+    const baseline = new Map<string, Tri | undefined>();
+    this.solveInto(this.user, baseline);
+    this.baseline = baseline;
   }
 
   /** The value the solver computes for the unchanged .config ('y', 'm', 'n'), or undefined when it cannot tell. */
@@ -150,13 +186,8 @@ export class KconfigSolver {
    * changed ones included when they do not end up as asked.
    */
   whatIf(changes: Map<string, string>): Map<string, { from: string; to: string }> {
-    const user = new Map(this.user);
-    const seeds: string[] = [];
-    for (const [sym, v] of changes) {
-      const name = sym.replace(/^CONFIG_/, '');
-      user.set(name, v === 'y' ? 2 : v === 'm' ? 1 : 0);
-      seeds.push(name);
-    }
+    const user = this.userWith(changes);
+    const seeds = [...changes.keys()].map((s) => s.replace(/^CONFIG_/, ''));
     const cone = this.cone(seeds);
     const values = this.solve(user, cone, new Set(seeds));
     const out = new Map<string, { from: string; to: string }>();
@@ -180,8 +211,7 @@ export class KconfigSolver {
     const name = symbol.replace(/^CONFIG_/, '');
     const rule = this.rules.get(name);
     if (!rule) return undefined;
-    const user = new Map(this.user);
-    for (const [s, v] of changes) user.set(s.replace(/^CONFIG_/, ''), v === 'y' ? 2 : v === 'm' ? 1 : 0);
+    const user = this.userWith(changes);
     const values = this.solve(user, changes.size ? this.cone([...changes.keys()].map((s) => s.replace(/^CONFIG_/, ''))) : new Set());
     const ctx = this.context(user, values);
     const trace = this.compute(rule, ctx);
@@ -193,6 +223,13 @@ export class KconfigSolver {
       ...(trace.by ? { by: 'CONFIG_' + trace.by } : {}),
       prompts: rule.prompts.map((p) => ({ pos: p.def.pos, condition: [...p.def.dependsOn, ...(p.def.promptIf ? [p.def.promptIf] : []), ...(p.def.visibleIf ?? [])].join(' && ') || 'y' })),
     };
+  }
+
+  /** The .config's user values with `changes` ('CONFIG_X' → 'y'|'m'|'n') on top. */
+  private userWith(changes: Map<string, string>): UserValues {
+    const top = new Map<string, Tri>();
+    for (const [sym, v] of changes) top.set(sym.replace(/^CONFIG_/, ''), v === 'y' ? 2 : v === 'm' ? 1 : 0);
+    return new Overlay(top, this.user);
   }
 
   /** The symbols that may change when the seeds change: the seeds and everything that reads them, transitively. */
@@ -214,15 +251,19 @@ export class KconfigSolver {
    * Values of all bool/tristate symbols (or, with `only`, the baseline for all
    * but those, which are computed again).
    */
-  private solve(user: Map<string, Tri>, only?: Set<string>, preferred: Set<string> = new Set()): Map<string, Tri | undefined> {
-    const values = new Map<string, Tri | undefined>();
-    if (only) for (const [k, v] of this.baseline) if (!only.has(k)) values.set(k, v);
-    const ctx = this.context(user, values, preferred);
-    for (const name of only ?? this.rules.keys()) ctx.tri(name);
+  private solve(user: UserValues, only?: Set<string>, preferred: Set<string> = new Set()): ValueMap {
+    // Outside `only`, the baseline's values, read through rather than copied.
+    const values: ValueMap = only ? new Overlay<Tri | undefined>(new Map(), this.baseline, only) : new Map<string, Tri | undefined>();
+    this.solveInto(user, values, only, preferred);
     return values;
   }
 
-  private context(user: Map<string, Tri>, values: Map<string, Tri | undefined>, preferred: Set<string> = new Set()): Ctx {
+  private solveInto(user: UserValues, values: ValueMap, only?: Set<string>, preferred: Set<string> = new Set()): void {
+    const ctx = this.context(user, values, preferred);
+    for (const name of only ?? this.rules.keys()) ctx.tri(name);
+  }
+
+  private context(user: UserValues, values: ValueMap, preferred: Set<string> = new Set()): Ctx {
     const busy = new Set<string>();
     const ctx: Ctx = {
       user,
