@@ -49,6 +49,27 @@ describe('language server on the Linux 6.1 fixture', { skip: fixtureSkip }, () =
     assert.ok(st.modularized!.floor! < st.modularized!.resident);
   });
 
+  test('a large file\'s first lenses come from the index at once, each one as the parser\'s lenses have it a moment later', async () => {
+    for (const rel of ['kernel/sched/fair.c', 'mm/page_alloc.c']) {
+      const { uri, text } = await server.open(path.join(FIXTURE, rel));
+      assert.ok(text.length >= 128 * 1024, `${rel} is a large file`);
+      const first = await lensesOf(server, uri);
+      // The parser's answer follows with a refresh; ask until it is there.
+      let full = first;
+      for (let k = 0; k < 100 && full.length === first.length; k++) {
+        await new Promise((r) => setTimeout(r, 100));
+        full = await lensesOf(server, uri);
+      }
+      assert.ok(full.length > first.length, `${rel}: the parser adds lenses (configured-out and inlined functions, #if blocks)`);
+      const key = (l: { range: { start: { line: number } }; command: { title: string } }) => `${l.range.start.line + 1}: ${l.command.title}`;
+      const parsed = new Set(full.map(key));
+      assert.deepEqual(first.map(key).filter((k) => !parsed.has(k)), [], `${rel}: every early lens is one the parser places the same way`);
+      // The functions with a symbol of their own are in the early answer already.
+      const sized = first.filter((l) => / in vmlinux/.test(l.command.title)).length;
+      assert.ok(sized > 20, `${rel}: ${sized} function lenses before the parse`);
+    }
+  });
+
   test('every function with a symbol in vmlinux gets a lens with its exact size', async () => {
     const file = path.join(FIXTURE, 'kernel/fork.c');
     const { uri, text } = await server.open(file);

@@ -29,6 +29,12 @@ const CODE_ACTION_COMMAND = 'editor.action.codeAction';
 
 /** Quiet time after an edit before the document is re-parsed for fresh lenses. */
 const REPARSE_DELAY_MS = 30;
+/**
+ * Documents at least this large (about 3,500 lines of kernel C) get their first
+ * lenses from the index, then the parser's: a parse of one takes 100 ms and
+ * more, several hundred for the largest files of the tree.
+ */
+const PROVISIONAL_MIN_CHARS = 128 * 1024;
 
 export function register(connection: Connection, ctx: ServerContext): void {
   const reparseTimers = new Map<string, NodeJS.Timeout>();
@@ -54,11 +60,9 @@ export function register(connection: Connection, ctx: ServerContext): void {
       return toCodeLenses(textDocument.uri, optionLenses);
     }
     if (!lookups || !sourcePath || !ctx.functions) return toCodeLenses(textDocument.uri, remembered ?? []);
-    let functions = ctx.functions.peek(doc);
-    if (!functions && remembered) {
-      // While the user types, answer at once with the last lenses moved by the
-      // edits; re-parse once typing pauses, then ask the client to ask again.
-      const fns = ctx.functions;
+    const fns = ctx.functions;
+    /** Parses once typing pauses, then asks the client to ask again. */
+    const reparseSoon = (): void => {
       clearTimeout(reparseTimers.get(textDocument.uri));
       reparseTimers.set(
         textDocument.uri,
@@ -70,19 +74,24 @@ export function register(connection: Connection, ctx: ServerContext): void {
           void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
         }, REPARSE_DELAY_MS),
       );
+    };
+    let functions = fns.peek(doc);
+    if (!functions && remembered) {
+      // While the user types, answer at once with the last lenses moved by the edits.
+      reparseSoon();
       return toCodeLenses(textDocument.uri, remembered);
     }
-    functions ??= ctx.functions.get(doc);
-    const delta = ctx.measuredFileDelta.get(textDocument.uri);
     const baseline = ctx.builds.baselineForDocument(textDocument.uri)?.lookups;
-    const file = fileLens(lookups, sourcePath);
-    const fileVsBaseline = baseline && file.bytes !== undefined ? deltaNote(file.bytes, baselineBytes(baseline, sourcePath)) : '';
-    const fileTitle = file.title.replace(/^([^:]+: \S+ \S+)/, `$1${fileVsBaseline}`) + (delta !== undefined ? ` · this buffer: ${signedSize(delta, { zero: '+0 B' })} (measured)` : '');
-    const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
-    const modularize = modularizeLens(ctx, svc!, sourcePath);
-    if (modularize) lenses.push(modularize);
-    const prove = modularize ? proveLens(ctx, svc!, sourcePath, textDocument.uri) : undefined;
-    if (prove) lenses.push(prove);
+    const lenses = headLenses(ctx, svc!, lookups, baseline, sourcePath, textDocument.uri);
+    if (!functions && doc.getText().length >= PROVISIONAL_MIN_CHARS) {
+      // A large file just opened: its parse would hold the first answer up for a good
+      // part of a second. Answer from the index now, the parser's lenses right after.
+      lenses.push(...indexPlacedLenses(lookups, sourcePath, doc.getText()));
+      ctx.documents.rememberLenses(textDocument.uri, lenses);
+      reparseSoon();
+      return toCodeLenses(textDocument.uri, lenses);
+    }
+    functions ??= fns.get(doc);
     // Functions under an #if the build's config turns off are not built, whatever their file;
     // of one name defined in exclusive branches, only the definition built gets the size.
     const fates = definitionFates(lookups, sourcePath, doc, functions);
@@ -104,6 +113,72 @@ export function register(connection: Connection, ctx: ServerContext): void {
     ctx.documents.rememberLenses(textDocument.uri, lenses);
     return toCodeLenses(textDocument.uri, lenses);
   });
+}
+
+/** The lenses of line 1: the file's bytes (against the baseline, and as measured in this buffer), Modularize and its proof. */
+function headLenses(ctx: ServerContext, svc: IndexService, lookups: IndexLookups, baseline: IndexLookups | undefined, sourcePath: string, uri: string): RememberedLens[] {
+  const delta = ctx.measuredFileDelta.get(uri);
+  const file = fileLens(lookups, sourcePath);
+  const fileVsBaseline = baseline && file.bytes !== undefined ? deltaNote(file.bytes, baselineBytes(baseline, sourcePath)) : '';
+  const fileTitle = file.title.replace(/^([^:]+: \S+ \S+)/, `$1${fileVsBaseline}`) + (delta !== undefined ? ` · this buffer: ${signedSize(delta, { zero: '+0 B' })} (measured)` : '');
+  const lenses: RememberedLens[] = [{ line: 0, character: 0, title: fileTitle }];
+  const modularize = modularizeLens(ctx, svc, sourcePath);
+  if (modularize) lenses.push(modularize);
+  const prove = modularize ? proveLens(ctx, svc, sourcePath, uri) : undefined;
+  if (prove) lenses.push(prove);
+  return lenses;
+}
+
+/**
+ * The function lenses the index alone can place, before the file is parsed:
+ * each function the build has a symbol for, on the line DWARF declares it at,
+ * else on the first top-level line that defines it (a line starting with a
+ * type or the name, the name followed by `(`, and `{` before any `;`); with
+ * DWARF, the inlined helpers too. The parser's lenses replace them a moment
+ * later (configured-out branches, functions with no symbol, #if blocks).
+ */
+function indexPlacedLenses(lookups: IndexLookups, sourcePath: string, text: string): RememberedLens[] {
+  const file = lookups.file(sourcePath);
+  if (!file || file.status === 'not-built') return [];
+  const lines = text.split('\n');
+  const wanted = new Map<string, { line: number; character: number } | undefined>();
+  for (const fn of file.functions) wanted.set(fn.name, fn.line !== undefined && !fn.declFile && !fn.lineStale && fn.line <= lines.length ? { line: fn.line - 1, character: Math.max(0, lines[fn.line - 1].indexOf(fn.name)) } : undefined);
+  for (const inl of lookups.inlinedIn(sourcePath)) if (!wanted.has(inl.name) && inl.line <= lines.length) wanted.set(inl.name, { line: inl.line - 1, character: Math.max(0, lines[inl.line - 1].indexOf(inl.name)) });
+  if ([...wanted.values()].some((w) => w === undefined)) {
+    // No DWARF line: the definition of the name in the text, when there is one only
+    // (of several, in exclusive #if branches, the parser tells which is built).
+    const found = new Map<string, { line: number; character: number } | null>();
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (!/^[A-Za-z_]/.test(l)) continue;
+      const m = /^[^;({=]*?\b([A-Za-z_]\w*)\s*\(/.exec(l);
+      if (!m || !wanted.has(m[1]) || wanted.get(m[1]) !== undefined) continue;
+      if (!isDefinitionAt(lines, i, m.index + m[0].length)) continue;
+      found.set(m[1], found.has(m[1]) ? null : { line: i, character: m.index + m[0].lastIndexOf(m[1]) });
+    }
+    for (const [name, at] of found) if (at) wanted.set(name, at);
+  }
+  const out: RememberedLens[] = [];
+  const taken = new Set<number>();
+  for (const [name, at] of wanted) {
+    if (!at || at.line === 0 || taken.has(at.line)) continue;
+    taken.add(at.line);
+    const inlined = !file.functions.some((f) => f.name === name);
+    out.push({ ...at, title: functionLens(lookups, sourcePath, { name, line: at.line, isInline: inlined, isStatic: inlined, annotations: [] }).title });
+  }
+  return out.sort((a, b) => a.line - b.line);
+}
+
+/** Whether the `(` before `from` on line `i` opens a definition: a `{` comes before any `;` (a few lines at most). */
+function isDefinitionAt(lines: string[], i: number, from: number): boolean {
+  for (let k = i, col = from; k < Math.min(lines.length, i + 12); k++, col = 0) {
+    const rest = lines[k].slice(col);
+    const semi = rest.indexOf(';');
+    const brace = rest.indexOf('{');
+    if (brace >= 0 && (semi < 0 || brace < semi)) return true;
+    if (semi >= 0) return false;
+  }
+  return false;
 }
 
 /**

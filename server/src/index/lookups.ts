@@ -59,6 +59,20 @@ export class IndexLookups {
     }
   }
 
+  /** DWARF's inlined functions declared in a file (empty without DWARF). */
+  inlinedIn(sourcePath: string): InlinedEntry[] {
+    if (!this.inlinedByFile) {
+      this.inlinedByFile = new Map();
+      for (const i of this.inlined.values()) {
+        const list = this.inlinedByFile.get(i.file);
+        if (list) list.push(i);
+        else this.inlinedByFile.set(i.file, [i]);
+      }
+    }
+    return this.inlinedByFile.get(sourcePath) ?? [];
+  }
+  private inlinedByFile?: Map<string, InlinedEntry[]>;
+
   /** What the inlined copies of a function cost, when the index has DWARF. */
   inlinedCopies(sourcePath: string, name: string): InlinedEntry | undefined {
     return this.inlined.get(`${sourcePath}\0${name}`);
