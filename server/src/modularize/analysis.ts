@@ -152,6 +152,8 @@ export interface FileModularization {
   objectBlockers?: Blocker[];
 }
 
+/** What-ifs kept for groups and predictions (each a few hundred changed symbols at most). */
+const MAX_WHATIFS = 2048;
 /** A group has at most this many members: past that it is a plan, not a move. */
 const MAX_GROUP = 6;
 /** Candidates used by more built-in files than this are not tried as groups. */
@@ -177,6 +179,7 @@ export class ModularizeAnalysis {
   /** Symbol -> objects with it on their chain. */
   private readonly objectsBySymbol = new Map<string, Set<string>>();
   private kconfigSolver?: KconfigSolver;
+  private readonly whatIfs = new Map<string, ReturnType<KconfigSolver['whatIf']>>();
   private readonly blockers: BlockerFinder;
 
   private constructor(
@@ -329,7 +332,14 @@ export class ModularizeAnalysis {
   private propagateAll(symbols: string[], options: { undoneOf?: (symbol: string) => boolean } = {}): { changed: Map<string, 'm' | 'n' | 'y'>; undone: UndoneChange[] } {
     const solver = this.solver();
     const asked = new Map(symbols.map((s) => [s, 'm']));
-    const result = solver.whatIf(asked);
+    // Groups grown from different candidates meet at the same sets: each set is solved once.
+    const key = [...asked.keys()].sort().join(' ');
+    let result = this.whatIfs.get(key);
+    if (!result) {
+      result = solver.whatIf(asked);
+      if (this.whatIfs.size >= MAX_WHATIFS) this.whatIfs.delete(this.whatIfs.keys().next().value!);
+      this.whatIfs.set(key, result);
+    }
     const changed = new Map<string, 'm' | 'n' | 'y'>();
     for (const [s, c] of result) if (!asked.has(s) && (c.to === 'm' || c.to === 'n' || c.to === 'y')) changed.set(s, c.to);
     const undone: UndoneChange[] = [];
@@ -543,7 +553,7 @@ export class ModularizeAnalysis {
    * bytes, the ones olddefconfig puts back, the code and data that leave.
    * Throws KbloatInputError when the build cannot be analysed.
    */
-  predict(symbols: string[]): Prediction {
+  predict(symbols: string[], options: { reasons?: boolean } = {}): Prediction {
     const why = this.unavailableReason();
     if (why) throw new KbloatInputError('bad-config', why);
     this.loadChains();
@@ -568,7 +578,8 @@ export class ModularizeAnalysis {
     }
     for (const [s, to] of changed) {
       const from = solver.baselineValue(s) ?? configValue(this.config!, s);
-      const e = solver.explain(s, new Map(requested.filter((r) => !undoneSet.has(r)).map((r) => [r, 'm'])));
+      // Why each one moves costs a solve of its own: only when someone reads it.
+      const e = options.reasons === false ? undefined : solver.explain(s, new Map(requested.filter((r) => !undoneSet.has(r)).map((r) => [r, 'm'])));
       const why = e?.source === 'select' ? `selected by ${e.by}` : to === 'n' ? 'its dependencies no longer allow it' : to === 'm' ? 'its dependencies or selectors now give m' : 'a default or choice now gives y';
       changes.push({ symbol: s, from, to, bytes: to === 'y' ? 0 : bytesOf(s), why });
     }
@@ -703,7 +714,7 @@ export class ModularizeAnalysis {
     for (const c of all) if (c.blockers.length === 0) (c.type === 'tristate' ? configOnly : withEdits).add(c.symbol);
     for (const g of groups) for (const s of g.symbols) (g.bools.length === 0 ? configOnly : withEdits).add(s);
     for (const s of configOnly) withEdits.delete(s);
-    const p = this.predict([...configOnly]);
+    const p = this.predict([...configOnly], { reasons: false });
     const leaving = new Set<string>();
     for (const c of p.changes) if (c.to !== 'y') for (const o of this.objectsBySymbol.get(c.symbol) ?? []) leaving.add(o);
     let extra = 0;

@@ -52,7 +52,8 @@ const MAX_REFERENCE_BLOCKERS = 20;
 const MAX_SYMBOLS_LISTED = 8;
 /** Sources bigger than this are not searched for a line. */
 const MAX_SOURCE_SEARCH = 4 << 20;
-const SOURCE_CACHE = 256;
+/** Sources kept blanked for the line search: enough for a distro tree's referring files (each kept as one string). */
+const SOURCE_CACHE = 4096;
 
 /** Initcall levels that run before any module can be loaded, by section, with the macros that put code there. */
 const EARLY_INITCALLS: [RegExp, string, string[]][] = [
@@ -85,7 +86,7 @@ export class BlockerFinder {
   private refsInto = new Map<string, Ref[]>();
   private exported = new Set<string>();
   /** Comment-free lines of the sources searched lately. */
-  private sources = new Map<string, string[] | null>();
+  private sources = new Map<string, CodeText | null>();
   private bootOnlyByObject = new Map<string, Blocker[]>();
 
   constructor(
@@ -279,31 +280,50 @@ export class BlockerFinder {
    */
   private lineOf(file: string, words: string[]): { line?: number } {
     if (!words.length) return {};
-    const lines = this.sourceLines(file);
-    if (!lines) return {};
+    const code = this.sourceCode(file);
+    if (!code) return {};
     const name = `(?<![A-Za-z0-9_])(?:${words.join('|')})(?![A-Za-z0-9_])`;
-    for (const re of [new RegExp(name + '\\s*\\('), new RegExp(name)]) {
-      // A plain substring test first: most lines name none of the words.
-      const i = lines.findIndex((l) => words.some((w) => l.includes(w.replace(/\\/g, ''))) && re.test(l));
-      if (i >= 0) return { line: i + 1 };
+    // The whole text at once (one regex scan), then the line of the first match.
+    for (const re of [new RegExp(name + '\\s*\\(', 'g'), new RegExp(name, 'g')]) {
+      const m = re.exec(code.text);
+      if (m) return { line: code.lineAt(m.index) };
     }
     return {};
   }
 
-  private sourceLines(file: string): string[] | undefined {
-    if (!this.sources.has(file)) {
+  private sourceCode(file: string): CodeText | undefined {
+    let code = this.sources.get(file);
+    if (code === undefined) {
       if (this.sources.size >= SOURCE_CACHE) this.sources.delete(this.sources.keys().next().value!);
       const abs = path.isAbsolute(file) ? file : path.join(this.layout.sourceDir, file);
       const text = readText(abs);
-      this.sources.set(file, text === undefined || text.length > MAX_SOURCE_SEARCH ? null : codeLines(text));
+      code = text === undefined || text.length > MAX_SOURCE_SEARCH ? null : new CodeText(blankCommentsAndStrings(text, { directiveLines: true }));
+      this.sources.set(file, code);
     }
-    return this.sources.get(file) ?? undefined;
+    return code ?? undefined;
   }
 }
 
-/** The lines with comments, string literals and preprocessor directive lines blanked (line numbers kept). */
-function codeLines(text: string): string[] {
-  return blankCommentsAndStrings(text, { directiveLines: true }).split('\n');
+/** A source with comments, string literals and preprocessor directive lines blanked (offsets and line numbers kept). */
+class CodeText {
+  private starts?: number[];
+  constructor(readonly text: string) {}
+
+  /** The 1-based line of an offset. */
+  lineAt(offset: number): number {
+    if (!this.starts) {
+      this.starts = [0];
+      for (let i = this.text.indexOf('\n'); i >= 0; i = this.text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+    }
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
 }
 
 function escapeRegExp(s: string): string {
