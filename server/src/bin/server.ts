@@ -40,6 +40,9 @@ interface InitOptions {
   trusted?: boolean;
 }
 
+/** After an index is ready, how long the Modularize analysis waits to start (see `indexed` below). */
+const MODULARIZE_START_DELAY_MS = 3000;
+
 const connection = createConnection(ProposedFeatures.all);
 const settings = new Settings(connection);
 const documents = new Documents();
@@ -70,9 +73,15 @@ const builds = new Builds(
     indexed: (lookups) => {
       void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
       newCode?.refreshAll();
-      // The Modularize analysis of a workspace build (not a baseline), in its worker now: the
-      // status bar gives its figures, and the Modularize lenses need it.
-      if (lookups && builds.all().some((b) => b.lookups === lookups)) void ctx.modularize.load(lookups.index);
+      // The Modularize analysis of a workspace build (not a baseline), in its worker: the status
+      // bar gives its figures, and the Modularize lenses need it. Handing the index to the worker
+      // costs this thread a moment (a quarter of a second on a defconfig build): it starts once the
+      // first lenses are out, unless a request for actions asks for it sooner.
+      if (lookups && builds.all().some((b) => b.lookups === lookups)) {
+        setTimeout(() => {
+          if (builds.all().some((b) => b.lookups === lookups)) void ctx.modularize.load(lookups.index);
+        }, MODULARIZE_START_DELAY_MS).unref();
+      }
     },
     candidates: (folder, candidates) => void connection.sendNotification(BuildCandidatesNotification.type, { candidates }),
   },
