@@ -35,6 +35,7 @@ import { KconfigPos, KconfigTree, parseKconfigTree, symbolType } from '../kbuild
 import { evalKconfigExpr } from '../kbuild/kconfig/eval';
 import { KconfigSolver } from '../kbuild/kconfig/solve';
 import type { Prediction, SymbolChange, UndoneChange } from './prediction';
+import { applyRemoval, Layout, readLayout, removalsOf } from './alignment';
 import { BuildLayout, locateBuild, sourceRelative } from '../kbuild/layout';
 import { Blocker, BlockerFinder, CORE_PATH } from './blockers';
 import { residentBytes } from '../binary/sections';
@@ -152,6 +153,18 @@ export interface FileModularization {
   objectBlockers?: Blocker[];
 }
 
+/** Bytes of kallsyms' tables per name besides the name itself: its offset and its length byte. */
+const KALLSYMS_FIXED = 5;
+
+/** The names an object puts into kallsyms: its functions (and their clones' parts), and its variables with KALLSYMS_ALL. */
+function* kallsymsNames(f: FileEntry, all: boolean): Iterable<string> {
+  for (const fn of f.functions ?? []) {
+    if (fn.parts) for (const p of fn.parts) yield p.name;
+    else yield fn.name;
+  }
+  if (all) for (const v of f.variables ?? []) yield v.name;
+}
+
 /** What-ifs kept for groups and predictions (each a few hundred changed symbols at most). */
 const MAX_WHATIFS = 2048;
 /** A group has at most this many members: past that it is a plan, not a move. */
@@ -179,6 +192,7 @@ export class ModularizeAnalysis {
   /** Symbol -> objects with it on their chain. */
   private readonly objectsBySymbol = new Map<string, Set<string>>();
   private kconfigSolver?: KconfigSolver;
+  private layoutCache?: Layout;
   private readonly whatIfs = new Map<string, ReturnType<KconfigSolver['whatIf']>>();
   private readonly blockers: BlockerFinder;
 
@@ -590,16 +604,52 @@ export class ModularizeAnalysis {
     let tables = 0;
     if (kallsyms) {
       let names = 0;
+      let bytes = 0;
       for (const o of taken) {
         const f = this.builtIn.get(o)!;
-        names += (f.functions?.length ?? 0) + (kallsyms.all ? f.variables?.length ?? 0 : 0);
+        for (const n of kallsymsNames(f, kallsyms.all)) {
+          names++;
+          bytes += kallsyms.perName + n.length * kallsyms.perChar;
+        }
       }
-      tables = Math.round(names * kallsyms.perName);
-      notes.push(`kallsyms: ${kallsyms.perName.toFixed(1)} B per ${kallsyms.all ? 'symbol' : 'function'} (this build's ${kallsyms.bytes} B table over ${kallsyms.names} names), ${names} names leave`);
+      tables = Math.round(bytes);
+      notes.push(`kallsyms: ${KALLSYMS_FIXED} B per name and ${kallsyms.perChar.toFixed(2)} B per character of it (this build's ${kallsyms.bytes} B table over ${kallsyms.names} names), ${names} names leave`);
     }
     if (changes.some((c) => c.to === 'y')) notes.push(`${changes.filter((c) => c.to === 'y').map((c) => c.symbol).join(', ')} would become y: code not built today, not counted`);
-    notes.push('not modelled yet: what the linker script\'s alignment takes back');
-    return { requested, changes, undone, residentBefore, code, tables, residentAfter: residentBefore - code - tables, notes };
+    const aligned = this.aligned([...taken].map((o) => this.builtIn.get(o)!), kallsyms ? { bytes: tables, of: kallsyms.bytes } : undefined);
+    notes.push(...aligned.notes);
+    const lost = aligned.lost ?? code + tables;
+    return { requested, changes, undone, residentBefore, code, tables, residentAfter: residentBefore - lost, ...(aligned.toNextBoundary !== undefined ? { toNextBoundary: aligned.toNextBoundary } : {}), notes };
+  }
+
+  /**
+   * What the kernel proper loses when `files` leave and the kallsyms table
+   * shrinks by `kallsyms.bytes` (of its `kallsyms.of`), once the linker script
+   * has laid out what is left (alignment.ts); undefined `lost` when the layout
+   * cannot be read (no vmlinux, a System.map-only build).
+   */
+  private aligned(files: FileEntry[], kallsyms: { bytes: number; of: number } | undefined): { lost?: number; toNextBoundary?: number; notes: string[] } {
+    const vmlinux = this.index.build.vmlinux;
+    if (!vmlinux) return { notes: ['alignment not modelled: the build has no vmlinux'] };
+    try {
+      this.layoutCache ??= readLayout(vmlinux);
+      const removals = removalsOf(vmlinux, files);
+      const table = kallsyms && kallsyms.bytes > 0 ? this.index.files.find((f) => f.generated && /kallsyms/.test(f.object)) : undefined;
+      if (table && kallsyms) {
+        // The table shrinks in each of its sections in proportion, where its symbols are.
+        const share = kallsyms.bytes / kallsyms.of;
+        const sections = Object.fromEntries(Object.entries(table.sections).map(([name, n]) => [name, Math.round(n * share)]));
+        removals.push(...removalsOf(vmlinux, [{ ...table, sections }]));
+      }
+      const effect = applyRemoval(this.layoutCache, removals);
+      const lost = effect.residentBefore - effect.residentAfter;
+      const notes = [...effect.notes];
+      if (effect.paddingGrowth > 0) notes.unshift(`alignment: ${effect.paddingGrowth} B of the ${effect.codeLeaving} B that leave go to the linker script's padding`);
+      return { lost, ...(effect.toNextBoundary !== undefined ? { toNextBoundary: effect.toNextBoundary } : {}), notes };
+    } catch (e) {
+      // The saving without alignment is still worth giving: say why it is all there is.
+      return { notes: [`alignment not modelled: ${e instanceof Error ? e.message : String(e)}`] };
+    }
   }
 
   /**
@@ -607,15 +657,26 @@ export class ModularizeAnalysis {
    * bytes of the generated kallsyms object over the names it lists (functions,
    * and variables with CONFIG_KALLSYMS_ALL). Undefined without kallsyms.
    */
-  private kallsymsCost(): { perName: number; bytes: number; names: number; all: boolean } | undefined {
+  private kallsymsCost(): { perName: number; perChar: number; bytes: number; names: number; all: boolean } | undefined {
     if (configValue(this.config!, 'CONFIG_KALLSYMS') !== 'y') return undefined;
     const table = this.index.files.find((f) => f.generated && /kallsyms/.test(f.object));
     if (!table) return undefined;
     const bytes = residentBytes(table.bytes);
     const all = configValue(this.config!, 'CONFIG_KALLSYMS_ALL') === 'y';
     let names = 0;
-    for (const f of this.index.files) if (f.status === 'built-in' && !f.generated) names += (f.functions?.length ?? 0) + (all ? f.variables?.length ?? 0 : 0);
-    return bytes > 0 && names > 0 ? { perName: bytes / names, bytes, names, all } : undefined;
+    let chars = 0;
+    for (const f of this.index.files) {
+      if (f.status !== 'built-in' || f.generated) continue;
+      for (const n of kallsymsNames(f, all)) {
+        names++;
+        chars += n.length;
+      }
+    }
+    if (bytes <= 0 || names === 0 || chars === 0) return undefined;
+    // scripts/kallsyms: per name an offset and a length byte (and, since 6.2, a 3-byte sorted
+    // index), then the name compressed by a token table: what is left, per character.
+    const perChar = Math.max(0, bytes - KALLSYMS_FIXED * names) / chars;
+    return { perName: KALLSYMS_FIXED, perChar, bytes, names, all };
   }
 
   /**
@@ -732,7 +793,10 @@ export class ModularizeAnalysis {
   /** What one object's names cost in the kallsyms tables (0 without kallsyms). */
   private kallsymsBytes(f: FileEntry): number {
     const k = this.kallsymsCost();
-    return k ? Math.round(((f.functions?.length ?? 0) + (k.all ? f.variables?.length ?? 0 : 0)) * k.perName) : 0;
+    if (!k) return 0;
+    let n = 0;
+    for (const name of kallsymsNames(f, k.all)) n += k.perName + name.length * k.perChar;
+    return Math.round(n);
   }
 
   /** Every candidate, ranked, with the headline figures. Throws KbloatInputError when the build cannot be analysed. */
