@@ -34,6 +34,7 @@ const FULL_USAGE = `usage: kbloat report [BUILD_DIR] [--by dir|file|function|con
        kbloat history FILE [--html OUT.html] [--title TITLE]
        kbloat history merge FILE... --source TREE --out FILE [--expect REV1,REV2,...]
        kbloat modularize [BUILD_DIR] [--json] [--top N] [--no-cache]
+       kbloat modularize [BUILD_DIR] --prove [CONFIG_X ...] [--json] [--keep] [--scratch DIR] [--make-arg ARG]... [--no-cache]
        kbloat sweep --source TREE --config TARGET --revs REV1,REV2,... --history FILE [--shard K/N] [--modularized] [--out DIR] [--make-arg ARG]... [--no-cache]
 
 Maps every byte of vmlinux to the source file and function it came from.
