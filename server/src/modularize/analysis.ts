@@ -645,6 +645,7 @@ export class ModularizeAnalysis {
       const lost = effect.residentBefore - effect.residentAfter;
       const notes = [...effect.notes];
       if (effect.paddingGrowth > 0) notes.unshift(`alignment: ${effect.paddingGrowth} B of the ${effect.codeLeaving} B that leave go to the linker script's padding`);
+      else if (effect.paddingGrowth < 0) notes.unshift(`alignment: the ${effect.codeLeaving} B that leave cross a boundary of the linker script, and its padding shrinks by ${-effect.paddingGrowth} B more`);
       return { lost, ...(effect.toNextBoundary !== undefined ? { toNextBoundary: effect.toNextBoundary } : {}), notes };
     } catch (e) {
       // The saving without alignment is still worth giving: say why it is all there is.
