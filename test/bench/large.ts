@@ -16,16 +16,13 @@
  * argument arrays, never through a shell.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { benchCache, finishedBuild, linuxSource } from './kernelCache';
 
 const repo = path.resolve(__dirname, '../..');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-
-function benchCache(): string {
-  return process.env.KBLOAT_BENCH_CACHE || path.join(os.homedir(), '.cache', 'kbloat-bench');
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -37,34 +34,13 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor(s.length * p))];
 }
 
-/** A finished build: vmlinux written after the .config it was built from. */
-function finishedBuild(out: string): boolean {
-  try {
-    return statSync(path.join(out, 'vmlinux')).mtimeMs >= statSync(path.join(out, '.config')).mtimeMs;
-  } catch {
-    return false;
-  }
-}
-
 /** The defconfig build folder, built first when it is not there (about 40 minutes on 2 cores). */
 function defconfigBuild(): string {
   // Another build to measure the same way (a dry run of the bench on a smaller tree).
   if (process.env.KBLOAT_BENCH_LARGE_BUILD) return path.resolve(process.env.KBLOAT_BENCH_LARGE_BUILD);
-  const cache = benchCache();
-  const src = path.join(cache, 'linux-source-6.1');
-  const out = path.join(cache, 'defconfig-x86_64');
+  const out = path.join(benchCache(), 'defconfig-x86_64');
   if (finishedBuild(out)) return out;
-  if (!existsSync(path.join(src, 'Makefile'))) {
-    const tarball = '/usr/src/linux-source-6.1.tar.xz';
-    if (existsSync(tarball)) {
-      console.log(`extracting ${tarball} into ${cache}`);
-      mkdirSync(cache, { recursive: true });
-      execFileSync('tar', ['-xf', tarball, '-C', cache], { stdio: 'inherit' });
-    } else {
-      console.error(`no Linux 6.1 source at ${src}: apt-get install linux-source-6.1, then extract ${tarball} into ${cache} (tar -xf ${tarball} -C ${cache})`);
-      process.exit(1);
-    }
-  }
+  const src = linuxSource();
   const jobs = String(os.cpus().length);
   console.log(`building Linux 6.1 x86_64 defconfig into ${out} with make -j${jobs} (about 40 minutes on 2 cores; once)`);
   mkdirSync(out, { recursive: true });

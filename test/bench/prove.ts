@@ -22,7 +22,7 @@
  * the build folder or the source tree.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KbloatInputError } from '../../server/src/common/errors';
@@ -36,6 +36,7 @@ import { dotconfigSetModule } from '../../server/src/modularize/edits/dotconfig'
 import { applyTextEdits } from '../../server/src/modularize/edits/text';
 import { buildMakeVariables, ProofAborted, ProofResult, proofSymbols, proveModularize } from '../../server/src/modularize/prove';
 import { formatProof } from '../../server/src/render/proofText';
+import { benchCache, finishedBuild, linuxSource } from './kernelCache';
 import { makeEnv } from '../../server/src/tracker/kernelMake';
 import { exactBytes, signedSize } from '../../server/src/shared/units';
 import { FIXTURE } from '../helpers';
@@ -45,22 +46,9 @@ const JOBS = '-j2';
 /** The target of every proof: the predicted change within 5% of the rebuilt one. */
 const TARGET_PERCENT = 5;
 
-function benchCache(): string {
-  return process.env.KBLOAT_BENCH_CACHE || path.join(os.homedir(), '.cache', 'kbloat-bench');
-}
-
 const log = (line: string): void => {
   process.stderr.write(`bench --prove: ${line}\n`);
 };
-
-/** A finished build: vmlinux written after the .config it was built from. */
-function finishedBuild(out: string): boolean {
-  try {
-    return statSync(path.join(out, 'vmlinux')).mtimeMs >= statSync(path.join(out, '.config')).mtimeMs;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The fixture's configuration built from the Linux 6.1 source as an O= folder,
@@ -69,20 +57,9 @@ function finishedBuild(out: string): boolean {
  */
 function tinyBuild(): string {
   if (process.env.KBLOAT_PROVE_BUILD) return path.resolve(process.env.KBLOAT_PROVE_BUILD);
-  const cache = benchCache();
-  const src = path.join(cache, 'linux-source-6.1');
-  const out = path.join(cache, 'tiny-i386');
+  const out = path.join(benchCache(), 'tiny-i386');
   if (finishedBuild(out)) return out;
-  if (!existsSync(path.join(src, 'Makefile'))) {
-    const tarball = '/usr/src/linux-source-6.1.tar.xz';
-    if (!existsSync(tarball)) {
-      console.error(`no Linux 6.1 source at ${src}: apt-get install linux-source-6.1, then extract ${tarball} into ${cache} (tar -xf ${tarball} -C ${cache})`);
-      process.exit(1);
-    }
-    log(`extracting ${tarball} into ${cache}`);
-    mkdirSync(cache, { recursive: true });
-    execFileSync('tar', ['-xf', tarball, '-C', cache], { stdio: 'inherit' });
-  }
+  const src = linuxSource(log);
   mkdirSync(out, { recursive: true });
   if (!existsSync(path.join(out, '.config'))) copyFileSync(path.join(FIXTURE, '.config'), path.join(out, '.config'));
   log(`building the fixture's tinyconfig i386 into ${out} with make ${JOBS} (about 10 minutes on 2 cores; once)`);
